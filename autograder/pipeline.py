@@ -1,0 +1,258 @@
+"""The grading steps: release, autograde, manual grades, feedback, grades CSV.
+
+Each step wraps one nbgrader operation on a course directory and fails loudly
+with nbgrader's own log when nbgrader reports a failure.
+"""
+
+import csv
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder.settings import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, nbgrader_config
+
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+
+class GradingError(RuntimeError):
+    """An nbgrader step failed; the message carries nbgrader's log."""
+
+
+def assignments(root=REPO_ROOT):
+    """Names of the assignments in ``<root>/source``, in course order."""
+    return sorted(p.name for p in (Path(root) / SOURCE_DIR).iterdir()
+                  if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def _api(root):
+    # Imported here: nbgrader pulls in Jupyter's server stack, which the
+    # notebooks importing `autograder.checks` never need.
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    # nbgrader runs the `alembic` command to open a gradebook; when this runs
+    # as .venv/bin/python without an activated venv, that command is not on PATH.
+    bin_dir = os.path.dirname(sys.executable)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+    config = nbgrader_config(root)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    api.log.setLevel(logging.WARNING)
+    return api
+
+
+def _check(result, what):
+    if not result.get("success"):
+        raise GradingError(f"{what} failed:\n{result.get('error') or ''}\n{result.get('log') or ''}")
+    return result
+
+
+def _marked_lines(source, markers):
+    """Lines strictly between each pair of ``markers`` in a cell's source."""
+    inside, lines = False, []
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == markers[0]:
+            inside = True
+        elif stripped == markers[1]:
+            inside = False
+        elif inside and stripped:
+            lines.append(stripped)
+    return lines
+
+
+def release_leaks(source_nb, release_nb):
+    """What of the instructor's notebook shows in the student's one.
+
+    Parameters
+    ----------
+    source_nb, release_nb : nbformat.NotebookNode
+
+    Returns
+    -------
+    list of str
+        One line per leak: a solution or hidden-test marker, or a line of a
+        solution or hidden test that appears in a released cell. Empty when
+        the release is clean.
+    """
+    released = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source
+                for cell in release_nb.cells}
+    all_text = "\n".join(cell.source for cell in release_nb.cells)
+    leaks = [f"marker {m!r} is in the release" for m in SOLUTION_MARKERS + HIDDEN_MARKERS if m in all_text]
+    for cell in source_nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        released_lines = {line.strip() for line in released.get(grade_id, "").splitlines()}
+        for markers, kind in ((SOLUTION_MARKERS, "solution"), (HIDDEN_MARKERS, "hidden test")):
+            for line in _marked_lines(cell.source, markers):
+                # A line may also stand in the visible part of the cell (a test
+                # repeats `p = checks.call(...)`); only lines the release should
+                # not have count.
+                if line in released_lines and line not in _unmarked_lines(cell.source):
+                    leaks.append(f"{grade_id}: {kind} line {line!r} is in the release")
+    return leaks
+
+
+def _unmarked_lines(source):
+    """Lines outside every solution and hidden-test region: what the release keeps."""
+    markers = {m: True for m in SOLUTION_MARKERS[:1] + HIDDEN_MARKERS[:1]}
+    markers.update({m: False for m in SOLUTION_MARKERS[1:] + HIDDEN_MARKERS[1:]})
+    inside, lines = False, set()
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped in markers:
+            inside = markers[stripped]
+        elif not inside:
+            lines.add(stripped)
+    return lines
+
+
+def release(root=REPO_ROOT, names=None):
+    """Generate ``<root>/notebooks/<assignment>`` from ``<root>/source`` and verify it.
+
+    Returns
+    -------
+    list of Path
+        The released notebooks.
+
+    Raises
+    ------
+    GradingError
+        If nbgrader fails or a released notebook leaks a solution or hidden test.
+    """
+    root = Path(root)
+    api = _api(root)
+    written = []
+    for name in names or assignments(root):
+        if not (root / SOURCE_DIR / name).is_dir():
+            raise GradingError(f"no assignment {name!r} in {root / SOURCE_DIR}: "
+                               f"choose one of {', '.join(assignments(root))}")
+        _check(api.generate_assignment(name, force=True, create=True), f"releasing {name}")
+        for source_path in sorted((root / SOURCE_DIR / name).glob("*.ipynb")):
+            release_path = root / RELEASE_DIR / name / source_path.name
+            leaks = release_leaks(nbformat.read(source_path, as_version=4),
+                                  nbformat.read(release_path, as_version=4))
+            if leaks:
+                raise GradingError(f"{release_path} leaks instructor content:\n  " + "\n  ".join(leaks))
+            written.append(release_path)
+    return written
+
+
+def autograde(root, assignment, student):
+    """Autograde one submission in ``<root>/submitted/<student>/<assignment>``."""
+    return _check(_api(root).autograde(assignment, student, force=True, create=True),
+                  f"autograding {student}/{assignment}")
+
+
+def generate_feedback(root, assignment, student=None):
+    """Write feedback HTML under ``<root>/feedback/<student>/<assignment>``."""
+    return _check(_api(root).generate_feedback(assignment, student, force=True),
+                  f"feedback for {assignment}")
+
+
+@dataclass
+class TestResult:
+    """One grade cell of one submission."""
+
+    grade_id: str
+    points: float
+    max_points: float
+    manual: bool = False              # a written answer (or code) that a person grades
+    needs_manual_grade: bool = False  # ... and has not been graded yet
+
+
+@dataclass
+class SubmissionResult:
+    """What the gradebook holds for one student's assignment."""
+
+    student: str
+    assignment: str
+    tests: list = field(default_factory=list)
+
+    @property
+    def score(self):
+        return sum(t.points for t in self.tests)
+
+    @property
+    def max_score(self):
+        return sum(t.max_points for t in self.tests)
+
+    @property
+    def failed(self):
+        """grade ids of autograded tests that lost points."""
+        return {t.grade_id for t in self.tests if not t.manual and t.points < t.max_points}
+
+    @property
+    def pending(self):
+        """grade ids still waiting for a manual grade."""
+        return {t.grade_id for t in self.tests if t.needs_manual_grade}
+
+
+def results(root, assignment):
+    """Per-student, per-cell scores from the gradebook at ``root``."""
+    from nbgrader.api import Gradebook
+
+    out = []
+    with Gradebook(nbgrader_config(root).CourseDirectory.db_url) as gb:
+        for submission in gb.assignment_submissions(assignment):
+            result = SubmissionResult(submission.student.id, assignment)
+            for notebook in submission.notebooks:
+                manual = {cell.name for cell in notebook.notebook.solution_cells}
+                for grade in notebook.grades:
+                    result.tests.append(TestResult(
+                        grade.name, float(grade.score or 0), float(grade.max_score),
+                        grade.name in manual, bool(grade.needs_manual_grade)))
+            out.append(result)
+    return sorted(out, key=lambda r: r.student)
+
+
+def set_manual_grades(root, assignment, student, scores):
+    """Record manual grades, as an instructor would in formgrader.
+
+    Parameters
+    ----------
+    scores : dict
+        grade id -> points.
+    """
+    from nbgrader.api import Gradebook
+
+    with Gradebook(nbgrader_config(root).CourseDirectory.db_url) as gb:
+        submission = gb.find_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.name in scores:
+                    grade.manual_score = float(scores[grade.name])
+                    grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+CSV_COLUMNS = ("student", "assignment", "score", "max_score", "failed_tests", "pending_manual")
+
+
+def write_grades_csv(rows, path):
+    """Write one line per submission: score, maximum, failed and pending cells."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(CSV_COLUMNS)
+        for r in rows:
+            writer.writerow([r.student, r.assignment, f"{r.score:g}", f"{r.max_score:g}",
+                             " ".join(sorted(r.failed)), " ".join(sorted(r.pending))])
+    return path
+
+
+def format_table(rows):
+    """A plain-text grade table, one line per submission."""
+    header = f"{'student':28s} {'score':>11s}  failed tests"
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        failed = ", ".join(sorted(r.failed)) or "-"
+        pending = f"  (manual grading pending: {', '.join(sorted(r.pending))})" if r.pending else ""
+        lines.append(f"{r.student:28s} {r.score:5g} / {r.max_score:<4g} {failed}{pending}")
+    return "\n".join(lines)
