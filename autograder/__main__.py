@@ -1,14 +1,13 @@
-"""Instructor commands: ``python -m autograder {release,demo,grade} ...``."""
+"""Course commands: ``python -m autograder {release,demo,check,grade} ...``."""
 
 import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
 
 from autograder import pipeline
-from autograder.examples import grade_examples
-from autograder.settings import REPO_ROOT, SOURCE_DIR
+from autograder.examples import grade_example_class
+from autograder.settings import REPO_ROOT
 
 DEFAULT_DEMO_ROOT = REPO_ROOT / "autograder" / "build" / "demo"
 
@@ -26,34 +25,21 @@ def _shown(path):
 def cmd_demo(args):
     started = time.perf_counter()
     cmd_release(argparse.Namespace(assignments=args.assignments))
-    # The demo class is a scratch course of its own, so it never mixes with
-    # the instructor's gradebook at the repository root.
-    root = Path(args.root).resolve()
-    if root.exists():
-        if not (root / ".demo-class").exists():
-            sys.exit(f"{root} exists and is not a demo class made by this command: choose another --root")
-        shutil.rmtree(root)
-    shutil.copytree(REPO_ROOT / SOURCE_DIR, root / SOURCE_DIR)
-    (root / ".demo-class").touch()
-    names = args.assignments or pipeline.assignments(root)
-    pipeline.release(root, names)
-    rows = []
-    for assignment in names:
-        graded = grade_examples(root, assignment)
-        pipeline.generate_feedback(root, assignment)
-        rows += [result for _, result in graded]
-        print()
-        for example, result in graded:
-            verdict = "as expected" if result.failed == example.expected_failures else "UNEXPECTED"
-            print(f"  {example.student:28s} {verdict:11s} {example.doc.splitlines()[0] if example.doc else ''}")
-    csv_path = pipeline.write_grades_csv(rows, root / "grades.csv")
+    root = Path(args.root)
+    graded = grade_example_class(root, args.assignments or None)
     print()
-    print(pipeline.format_table(rows))
+    for example, result in graded:
+        verdict = "as expected" if result.failed == example.expected_failures else "UNEXPECTED"
+        print(f"  {example.assignment}/{example.student:28s} {verdict:11s} {example.doc.splitlines()[0]}")
     print()
-    print(f"grades CSV:   {_shown(csv_path)}")
+    print(pipeline.format_table([result for _, result in graded]))
+    print()
+    print(f"grades CSV:   {_shown(root / 'grades.csv')}")
     print(f"feedback:     {_shown(root / 'feedback')}/<student>/<assignment>/*.html")
     print(f"gradebook:    {_shown(root / 'gradebook.db')}")
     print(f"done in {time.perf_counter() - started:.0f} s")
+    if any(result.failed != example.expected_failures for example, result in graded):
+        sys.exit("some example submissions did not score as expected (marked UNEXPECTED above)")
 
 
 def cmd_grade(args):
@@ -72,6 +58,27 @@ def cmd_grade(args):
     print(f"grades CSV: {csv_path}")
 
 
+def cmd_check(args):
+    print(f"grading {args.notebook} offline with the visible and hidden tests...")
+    result, messages = pipeline.check_notebook(args.notebook)
+    for test in result.tests:
+        if test.manual:
+            status, note = "written", "graded by a person; not checked offline"
+        elif test.points >= test.max_points:
+            status, note = "passed", ""
+        else:
+            status, note = "FAILED", messages.get(test.grade_id, "")
+        print(f"{status:7s} {test.points:4g}/{test.max_points:<3g} {test.grade_id}")
+        if note:
+            print(f"        {note}")
+    auto_max = sum(t.max_points for t in result.tests if not t.manual)
+    auto = sum(t.points for t in result.tests if not t.manual)
+    print(f"\nautograded score: {auto:g} / {auto_max:g}"
+          + (f" (+ {result.max_score - auto_max:g} points of written answers)" if result.max_score > auto_max else ""))
+    if result.failed:
+        sys.exit(1)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -83,6 +90,9 @@ def main(argv=None):
     p.add_argument("--root", default=str(DEFAULT_DEMO_ROOT),
                    help="scratch course folder for the example class (default: %(default)s)")
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("check", help="self-grade one notebook offline: every test, with a hint per failure")
+    p.add_argument("notebook", help="your notebook, e.g. notebooks/01_softmax_regression/softmax_regression.ipynb")
+    p.set_defaults(func=cmd_check)
     p = sub.add_parser("grade", help="autograde <root>/submitted/*/ASSIGNMENT, feedback and grades CSV")
     p.add_argument("assignment")
     p.add_argument("--root", default=str(REPO_ROOT), help="nbgrader course folder (default: the repository)")

@@ -14,13 +14,15 @@ step with the assignment whenever the source changes.
 """
 
 import runpy
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
+from autograder import pipeline
 from autograder.pipeline import SOLUTION_MARKERS
-from autograder.settings import RELEASE_DIR, SOURCE_DIR
+from autograder.settings import RELEASE_DIR, REPO_ROOT, SOURCE_DIR
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 
@@ -105,8 +107,6 @@ def grade_examples(root, assignment, progress=print):
     -------
     list of (Example, SubmissionResult)
     """
-    from autograder import pipeline
-
     examples = load_examples(assignment)
     for i, example in enumerate(examples, 1):
         progress(f"[{i}/{len(examples)}] grading {example.student} ({assignment})")
@@ -116,3 +116,36 @@ def grade_examples(root, assignment, progress=print):
             pipeline.set_manual_grades(root, assignment, example.student, manual)
     by_student = {r.student: r for r in pipeline.results(root, assignment)}
     return [(example, by_student[example.student]) for example in examples]
+
+
+DEMO_MARK = ".demo-class"
+
+
+def grade_example_class(root, names=None, progress=print):
+    """Make a scratch course at ``root`` and grade every example class in it.
+
+    Copies ``source/``, releases it, autogrades the examples, records their
+    manual grades, writes feedback HTML and ``<root>/grades.csv``. A ``root``
+    that exists must be one this function made (it is replaced), so pointing
+    it at a real course by mistake cannot wipe a gradebook.
+
+    Returns
+    -------
+    list of (Example, SubmissionResult)
+    """
+    root = Path(root).resolve()
+    if root.exists():
+        if not (root / DEMO_MARK).exists():
+            raise pipeline.GradingError(
+                f"{root} exists and was not made by the demo: choose another folder for the example class")
+        shutil.rmtree(root)
+    shutil.copytree(REPO_ROOT / SOURCE_DIR, root / SOURCE_DIR)
+    (root / DEMO_MARK).touch()
+    names = names or pipeline.assignments(root)
+    pipeline.release(root, names)
+    graded = []
+    for assignment in names:
+        graded += grade_examples(root, assignment, progress)
+        pipeline.generate_feedback(root, assignment)
+    pipeline.write_grades_csv([result for _, result in graded], root / "grades.csv")
+    return graded
