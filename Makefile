@@ -12,7 +12,7 @@ demo: $(READY)  ## release the notebooks and grade the bundled example class
 	$(BIN)/python -m autograder demo
 
 test: $(READY)  ## the whole test suite (what CI runs)
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lab: $(READY)  ## JupyterLab on the student notebooks, with nbgrader's extensions
 	JUPYTER_CONFIG_PATH=$(CURDIR)/autograder $(BIN)/jupyter lab --notebook-dir=$(CURDIR)

@@ -1,0 +1,78 @@
+"""The bundled example class: every must-catch bug loses exactly the points of its tests.
+
+This runs the demo's grading end to end (release, nbgrader autograde, manual
+grades, feedback, CSV) on a scratch course, once per assignment.
+"""
+
+import csv
+
+import pytest
+
+from autograder import pipeline
+from autograder.examples import grade_example_class, load_examples
+from conftest import REPO_ROOT
+
+ASSIGNMENTS = pipeline.assignments(REPO_ROOT)
+pytestmark = pytest.mark.slow
+
+
+# One xdist group per assignment: its class is graded once, by one worker.
+@pytest.fixture(scope="module", params=[pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in ASSIGNMENTS])
+def graded(request, tmp_path_factory):
+    root = tmp_path_factory.mktemp(request.param) / "class"
+    return request.param, root, grade_example_class(root, [request.param], progress=lambda _: None)
+
+
+def _by_student(graded):
+    return {example.student: (example, result) for example, result in graded[2]}
+
+
+def test_every_submission_fails_exactly_its_expected_tests(graded):
+    surprises = {ex.student: {"expected": sorted(ex.expected_failures), "failed": sorted(res.failed)}
+                 for ex, res in graded[2] if res.failed != ex.expected_failures}
+    assert not surprises
+
+
+def test_reference_and_alternative_solutions_score_100(graded):
+    by_student = _by_student(graded)
+    for student in ("reference", "alt_correct"):
+        _, result = by_student[student]
+        assert (result.score, result.max_score) == (100, 100), student
+        assert not result.pending
+
+
+def test_blank_release_scores_only_the_points_of_provided_code(graded):
+    example, result = _by_student(graded)["blank"]
+    provided = sum(t.max_points for t in result.tests if not t.manual and t.grade_id not in example.expected_failures)
+    assert result.score == provided
+    assert all(t.points == 0 for t in result.tests if t.manual), "blank written answers must score 0"
+
+
+def test_every_bug_loses_the_points_of_the_tests_that_target_it(graded):
+    bugs = [(ex, res) for ex, res in graded[2] if ex.student.startswith("bug_")]
+    assert len(bugs) >= 5, "each must-catch bug needs an example submission"
+    for example, result in bugs:
+        assert example.expected_failures, f"{example.student} names no test that catches it"
+        lost = sum(t.max_points - t.points for t in result.tests)
+        targeted = sum(t.max_points for t in result.tests if t.grade_id in example.expected_failures)
+        assert lost == targeted and result.score == 100 - targeted, example.student
+
+
+def test_feedback_and_grades_csv_are_written(graded):
+    assignment, root, results = graded
+    for example, _ in results:
+        html = list((root / "feedback" / example.student / assignment).glob("*.html"))
+        assert html, f"no feedback for {example.student}"
+    with open(root / "grades.csv") as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    assert set(rows) == {ex.student for ex, _ in results}
+    assert rows["reference"]["score"] == "100" and rows["reference"]["max_score"] == "100"
+    for example, result in results:
+        assert set(rows[example.student]["failed_tests"].split()) == result.failed
+
+
+def test_every_example_file_is_documented():
+    for assignment in ASSIGNMENTS:
+        names = {ex.student for ex in load_examples(assignment)}
+        assert {"reference", "blank", "alt_correct"} <= names, assignment
+        assert all(ex.doc for ex in load_examples(assignment))
