@@ -39,3 +39,102 @@ def numerical_gradient(J, theta, h=1e-5):
         flat[i] = old
         flat_grad[i] = (plus - minus) / (2 * h)
     return grad
+
+
+def _unit_directions(size, n_directions, seed):
+    rng = np.random.default_rng(seed)
+    v = rng.normal(size=(n_directions, size))
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def directional_check(J, theta, grad, n_directions=5, h=1e-5, seed=0):
+    """Compare an analytic gradient with finite differences along random directions.
+
+    For each random unit vector ``v`` the directional derivative ``grad . v`` is
+    compared with ``(J(theta + h v) - J(theta - h v)) / (2 h)``. This costs
+    ``2 * n_directions`` evaluations of ``J`` whatever the number of parameters,
+    and a wrong entry anywhere in ``grad`` changes ``grad . v`` for almost every
+    ``v`` (a random direction has a non-zero component on every coordinate).
+
+    Parameters
+    ----------
+    J : callable
+        Maps an array shaped like ``theta`` to a cost, or to ``(cost, grad)``.
+    theta : ndarray
+        Point of the check; any shape, left unchanged.
+    grad : ndarray
+        The analytic gradient to check, same shape as ``theta``.
+    n_directions : int
+        Number of random directions.
+    h : float
+        Step along each (unit) direction.
+    seed : int
+        Seed of the random directions.
+
+    Returns
+    -------
+    ndarray, shape (n_directions,)
+        ``|a - n| / (|a| + |n|)`` for each direction, with ``a = grad . v`` and
+        ``n`` the finite difference (0 when both are 0).
+    """
+    theta = np.array(theta, dtype=np.float64)
+    grad = np.asarray(grad, dtype=np.float64).reshape(-1)
+    if grad.size != theta.size:
+        raise ValueError(f"grad has {grad.size} entries but theta has {theta.size}")
+    errors = np.empty(n_directions)
+    for k, v in enumerate(_unit_directions(theta.size, n_directions, seed)):
+        step = h * v.reshape(theta.shape)
+        numerical = (_cost(J(theta + step)) - _cost(J(theta - step))) / (2 * h)
+        analytic = float(grad @ v)
+        denom = abs(analytic) + abs(numerical)
+        errors[k] = abs(analytic - numerical) / denom if denom > 0 else 0.0
+    return errors
+
+
+def sparse_check(J, theta, grad, k=20, h=1e-5, seed=0):
+    """Compare an analytic gradient with central differences on ``k`` random coordinates.
+
+    Costs ``2 k`` evaluations of ``J``. Cheap, but it only sees the coordinates it
+    draws: a bug confined to a few parameters (one bias column, say) is missed
+    unless one of them is drawn.
+
+    Parameters
+    ----------
+    J : callable
+        Maps an array shaped like ``theta`` to a cost, or to ``(cost, grad)``.
+    theta : ndarray
+        Point of the check; any shape, left unchanged.
+    grad : ndarray
+        The analytic gradient to check, same shape as ``theta``.
+    k : int
+        Number of coordinates, drawn without replacement (at most ``theta.size``).
+    h : float
+        Step.
+    seed : int
+        Seed of the draw.
+
+    Returns
+    -------
+    rel_error : float
+        ``||a - n|| / (||a|| + ||n||)`` over the drawn coordinates (0 if both are 0).
+    index : ndarray of int, shape (k,)
+        The flat indices (C order) of the drawn coordinates.
+    """
+    theta = np.array(theta, dtype=np.float64)
+    grad = np.asarray(grad, dtype=np.float64).reshape(-1)
+    if grad.size != theta.size:
+        raise ValueError(f"grad has {grad.size} entries but theta has {theta.size}")
+    index = np.random.default_rng(seed).choice(theta.size, size=min(k, theta.size), replace=False)
+    flat = theta.reshape(-1)
+    numerical = np.empty(index.size)
+    for j, i in enumerate(index):
+        old = flat[i]
+        flat[i] = old + h
+        plus = _cost(J(theta))
+        flat[i] = old - h
+        minus = _cost(J(theta))
+        flat[i] = old
+        numerical[j] = (plus - minus) / (2 * h)
+    analytic = grad[index]
+    denom = np.linalg.norm(analytic) + np.linalg.norm(numerical)
+    return (float(np.linalg.norm(analytic - numerical) / denom) if denom > 0 else 0.0), index
