@@ -48,13 +48,23 @@ def cmd_grade(args):
     students = sorted(p.parent.name for p in submitted.glob(f"*/{args.assignment}") if p.is_dir())
     if not students:
         sys.exit(f"no submissions of {args.assignment} under {submitted}/<student>/{args.assignment}/")
+    pipeline.release(root, [args.assignment])  # the gradebook must know the assignment's cells
+    errors = []
     for i, student in enumerate(students, 1):
         print(f"[{i}/{len(students)}] autograding {student}")
-        pipeline.autograde(root, args.assignment, student)
-    pipeline.generate_feedback(root, args.assignment)
-    rows = pipeline.results(root, args.assignment)
-    csv_path = pipeline.write_grades_csv(rows, root / f"grades-{args.assignment}.csv")
+        try:
+            pipeline.autograde(root, args.assignment, student)
+            pipeline.generate_feedback(root, args.assignment, student)
+        except pipeline.GradingError as err:
+            # One broken submission must not stop the class: report it and go on.
+            errors.append((student, args.assignment, err.reason))
+            print(f"    not graded: {err.reason}")
+    graded = {student for student in students} - {student for student, _, _ in errors}
+    rows = [r for r in pipeline.results(root, args.assignment) if r.student in graded]
+    csv_path = pipeline.write_grades_csv(rows, root / f"grades-{args.assignment}.csv", errors)
     print(pipeline.format_table(rows))
+    for student, _, reason in errors:
+        print(f"{student:28s} NOT GRADED: {reason}")
     print(f"grades CSV: {csv_path}")
 
 

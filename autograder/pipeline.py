@@ -23,6 +23,14 @@ HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 class GradingError(RuntimeError):
     """An nbgrader step failed; the message carries nbgrader's log."""
 
+    @property
+    def reason(self):
+        """The most specific line of nbgrader's log, for a one-line report."""
+        generic = ("There was an error processing", "Please see the", "Traceback")
+        lines = [line.strip() for line in str(self).splitlines() if line.strip()]
+        specific = [line for line in lines if line.startswith("[ERROR]") and not any(g in line for g in generic)]
+        return (specific or lines or ["unknown error"])[0].removeprefix("[ERROR]").strip()[:300]
+
 
 def assignments(root=REPO_ROOT):
     """Names of the assignments in ``<root>/source``, in course order."""
@@ -237,19 +245,29 @@ def set_manual_grades(root, assignment, student, scores):
         gb.db.commit()
 
 
-CSV_COLUMNS = ("student", "assignment", "score", "max_score", "failed_tests", "pending_manual")
+CSV_COLUMNS = ("student", "assignment", "status", "score", "max_score", "failed_tests", "pending_manual")
 
 
-def write_grades_csv(rows, path):
-    """Write one line per submission: score, maximum, failed and pending cells."""
+def write_grades_csv(rows, path, errors=()):
+    """Write one line per submission: status, score, maximum, failed and pending cells.
+
+    Parameters
+    ----------
+    rows : list of SubmissionResult
+    errors : iterable of (student, assignment, reason)
+        Submissions that could not be graded; they get a line with the reason
+        as their status and no score.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(CSV_COLUMNS)
         for r in rows:
-            writer.writerow([r.student, r.assignment, f"{r.score:g}", f"{r.max_score:g}",
+            writer.writerow([r.student, r.assignment, "graded", f"{r.score:g}", f"{r.max_score:g}",
                              " ".join(sorted(r.failed)), " ".join(sorted(r.pending))])
+        for student, assignment, reason in errors:
+            writer.writerow([student, assignment, f"not graded: {reason}", "", "", "", ""])
     return path
 
 
