@@ -4,6 +4,10 @@
 
 * ``SOLUTIONS``: grade id -> the whole source of that solution cell as the
   student wrote it. Solution cells not listed get the reference solution.
+* ``EDITS``: grade id -> list of ``(old, new)`` replacements applied to the
+  reference solution of that cell; each ``old`` must occur exactly once. A bug
+  that is one line of a long function is written as that one line, and stays
+  in step with the reference.
 * ``EXPECTED_FAILURES``: the grade ids of the tests this submission must fail.
 * ``BLANK = True``: the untouched release instead (nothing filled in).
 * ``MANUAL_SCORES``: grade id -> points for the written answers; by default the
@@ -35,6 +39,7 @@ class Example:
     assignment: str
     doc: str
     solutions: dict = field(default_factory=dict)
+    edits: dict = field(default_factory=dict)
     expected_failures: set = field(default_factory=set)
     blank: bool = False
     manual_scores: dict = None
@@ -47,7 +52,7 @@ def load_examples(assignment):
         spec = runpy.run_path(str(path))
         out.append(Example(
             student=path.stem, assignment=assignment, doc=(spec.get("__doc__") or "").strip(),
-            solutions=spec.get("SOLUTIONS", {}), expected_failures=set(spec.get("EXPECTED_FAILURES", ())),
+            solutions=spec.get("SOLUTIONS", {}), edits=spec.get("EDITS", {}), expected_failures=set(spec.get("EXPECTED_FAILURES", ())),
             blank=spec.get("BLANK", False), manual_scores=spec.get("MANUAL_SCORES")))
     return out
 
@@ -55,6 +60,15 @@ def load_examples(assignment):
 def strip_solution_markers(source):
     """The solution as a student would have typed it: the source without markers."""
     return "\n".join(line for line in source.splitlines() if line.strip() not in SOLUTION_MARKERS)
+
+
+def _edited(source, edits, where):
+    for old, new in edits:
+        if source.count(old) != 1:
+            raise ValueError(f"{where}: the edit's old text occurs {source.count(old)} times in the "
+                             f"reference solution, not once: {old!r}")
+        source = source.replace(old, new)
+    return source
 
 
 def _cells_by_id(nb):
@@ -73,7 +87,7 @@ def build_submission(example, root):
     root = Path(root)
     out_dir = root / "submitted" / example.student / example.assignment
     out_dir.mkdir(parents=True, exist_ok=True)
-    unused = set(example.solutions)
+    unused = set(example.solutions) | set(example.edits)
     manual = {}
     for release_path in sorted((root / RELEASE_DIR / example.assignment).glob("*.ipynb")):
         nb = nbformat.read(release_path, as_version=4)
@@ -87,7 +101,9 @@ def build_submission(example, root):
                 cell.source = example.solutions[grade_id].strip("\n")
                 unused.discard(grade_id)
             else:
-                cell.source = strip_solution_markers(reference[grade_id].source)
+                cell.source = _edited(strip_solution_markers(reference[grade_id].source),
+                                      example.edits.get(grade_id, ()), f"{example.student}/{grade_id}")
+                unused.discard(grade_id)
             if meta.get("grade") and cell.cell_type == "markdown":
                 manual[grade_id] = meta["points"]
         nbformat.write(nb, out_dir / release_path.name)

@@ -81,3 +81,31 @@ def test_grade_goes_on_after_a_broken_submission_and_says_why(tmp_path):
     assert rows["reference"]["pending_manual"] == "written_batch_softmax written_max_shift"
     assert rows["broken"]["status"].startswith("not graded: ") and rows["broken"]["score"] == ""
     assert list((root / "feedback" / "reference" / ASSIGNMENT).glob("*.html"))
+
+
+def _scratch_course(tmp_path):
+    root = tmp_path / "course"
+    for folder in (SOURCE_DIR, RELEASE_DIR):
+        shutil.copytree(REPO_ROOT / folder / ASSIGNMENT, root / folder / ASSIGNMENT)
+    return root
+
+
+def test_example_edits_patch_the_reference_solution(tmp_path):
+    root = _scratch_course(tmp_path)
+    example = next(ex for ex in load_examples(ASSIGNMENT) if ex.student == "bug_grad_sum")
+    build_submission(example, root)
+    nb = nbformat.read(root / "submitted" / "bug_grad_sum" / ASSIGNMENT / RELEASED.name, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "np_cross_entropy_grad")
+    assert "return delta.T @ x\n" in cell.source + "\n" and "/ B" not in cell.source.split("return")[-1]
+    assert "### BEGIN SOLUTION" not in cell.source
+
+
+def test_example_edit_that_does_not_match_is_an_error(tmp_path):
+    root = _scratch_course(tmp_path)
+    example = next(ex for ex in load_examples(ASSIGNMENT) if ex.student == "bug_grad_sum")
+    example.edits = {"np_cross_entropy_grad": [("no such text", "x")]}
+    with pytest.raises(ValueError, match="occurs 0 times"):
+        build_submission(example, root)
+    example.edits = {"no_such_cell": [("a", "b")]}
+    with pytest.raises(ValueError, match="no solution cell named"):
+        build_submission(example, root)
