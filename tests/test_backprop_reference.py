@@ -1,0 +1,88 @@
+"""Fast checks of assignment 3's reference solution and of the hidden tests' own reference.
+
+The notebook's solution cells and the hidden tests' ``ref_nnCost`` are two
+independent implementations; if they disagree, either the solution or every
+learner's grade is wrong. These tests run them outside a kernel in a second.
+"""
+
+import re
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import checks
+from course.gradient_check import numerical_gradient
+from conftest import REPO_ROOT
+
+NOTEBOOK = REPO_ROOT / "source" / "03_backprop_network" / "backprop_network.ipynb"
+
+
+@pytest.fixture(scope="module")
+def nb():
+    cells = nbformat.read(NOTEBOOK, as_version=4).cells
+    by_id = {c.metadata["nbgrader"]["grade_id"]: c.source for c in cells if c.metadata.get("nbgrader", {}).get("grade_id")}
+    ns = {"np": np, "checks": checks, "numerical_gradient": numerical_gradient}
+    for grade_id in ["sigmoid", "sigmoidGradient", "nnCost", "debug_network", "randInitializeWeights", "predict"]:
+        exec(by_id[grade_id], ns)
+    hidden = re.search(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", by_id["test_nnCost_unregularised"], re.S)
+    exec(hidden.group(1), ns)
+    return ns
+
+
+def test_sigmoid_is_stable_and_exact_at_zero(nb):
+    with np.errstate(all="raise", under="ignore"):
+        g = nb["sigmoid"](np.array([-1000., 0., 1000.]))
+        d = nb["sigmoidGradient"](np.array([0.]))
+    assert g.tolist() == [0.0, 0.5, 1.0]
+    assert d[0] == 0.25
+
+
+@pytest.mark.parametrize("lam, expected", [(0.0, 2.0943571167416453), (3.0, 2.140928515361378)])
+def test_debug_cost_matches_the_values_the_visible_tests_hard_code(nb, lam, expected):
+    J, _ = nb["nnCost"](nb["debug_params"], nb["debug_X"], nb["debug_y"], lam, *nb["debug_sizes"])
+    assert abs(J - expected) <= 1e-12 * expected
+
+
+@pytest.mark.parametrize("lam", [0.0, 1.0, 3.0])
+def test_reference_gradient_passes_the_original_courses_check(nb, lam):
+    args = (nb["debug_X"], nb["debug_y"], lam, *nb["debug_sizes"])
+    _, grad = nb["nnCost"](nb["debug_params"], *args)
+    numeric = numerical_gradient(lambda p: nb["nnCost"](p, *args), nb["debug_params"], h=1e-4)
+    assert np.linalg.norm(numeric - grad) / np.linalg.norm(numeric + grad) < 1e-9
+
+
+@pytest.mark.parametrize("tag, n, h, K, m, lam", [("a", 4, 6, 3, 7, 0.7), ("b", 784, 25, 10, 20, 1.0), ("c", 1, 1, 2, 3, 0.0)])
+def test_solution_and_hidden_reference_agree(nb, tag, n, h, K, m, lam):
+    args = nb["random_problem"](tag, n, h, K, m, lam, bias_scale=5.0)
+    J, grad = nb["nnCost"](*args)
+    J_ref, grad_ref = nb["ref_nnCost"](*args)
+    assert abs(J - J_ref) <= 1e-10 * abs(J_ref)
+    assert checks.relative_error(grad, grad_ref) < 1e-12
+
+
+def test_every_known_mistake_changes_the_result_so_its_hint_can_fire(nb):
+    args = nb["random_problem"]("hints", 4, 6, 3, 7, 0.7, bias_scale=5.0)
+    J, grad = nb["ref_nnCost"](*args)
+    for variant in ["one_based", "fortran", "np_subtract", "bias_in_cost", "no_penalty"]:
+        assert not np.isclose(nb["ref_nnCost"](*args, variant=variant)[0], J, rtol=1e-6), variant
+        assert nb["cost_hint"](nb["ref_nnCost"](*args, variant=variant)[0], args).startswith("Your cost is wrong")
+    for variant in ["one_based", "fortran", "no_one_minus", "bias_in_grad", "no_grad_penalty"]:
+        wrong = nb["ref_nnCost"](*args, variant=variant)[1]
+        assert checks.relative_error(wrong, grad) > 1e-6, variant
+        assert nb["grad_hint"](wrong, args).startswith("Your gradient is wrong"), variant
+
+
+def test_nncost_leaves_its_inputs_alone(nb):
+    args = nb["random_problem"]("inputs", 5, 3, 4, 6, 1.0)
+    copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    nb["nnCost"](*args)
+    for a, c in zip(args, copies):
+        assert np.array_equal(a, c)
+
+
+def test_random_init_and_predict_shapes(nb):
+    W = nb["randInitializeWeights"](784, 25, np.random.default_rng(0))
+    assert W.shape == (25, 785) and np.abs(W).max() <= np.sqrt(6) / np.sqrt(809)
+    p = nb["predict"](W, nb["randInitializeWeights"](25, 10, np.random.default_rng(1)), np.zeros((7, 784)))
+    assert p.shape == (7,) and p.dtype.kind == "i"
