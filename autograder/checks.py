@@ -77,10 +77,21 @@ def relative_error(a, b):
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12))
 
 
-def _shape_text(value):
+def shape_text(value):
+    """``array(2, 3)`` for arrays, the type name otherwise: how messages describe inputs."""
     if isinstance(value, np.ndarray):
         return f"array{value.shape}"
     return type(value).__name__
+
+
+def not_implemented_message(name):
+    return f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."
+
+
+def mutated_message(name, label):
+    return (f"{name} changed its argument `{label}` in place. Graded functions must leave "
+            f"their inputs alone: work on a copy (e.g. `{label}.copy()`), or use "
+            "operations that return new arrays instead of `-=`, `+=` or item assignment.")
 
 
 def _labelled_arguments(fn, args, kwargs):
@@ -97,8 +108,11 @@ def _function_name(fn):
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
 
 
-def _plain(value, name):
-    """Copy ``value`` into plain data the tests can trust, or fail saying why."""
+def plain(value, name):
+    """Copy ``value`` into plain data the tests can trust, or fail saying why.
+
+    Used on every result of :func:`call`, in the learner's kernel and in the grader.
+    """
     if value is None:
         return None
     if type(value) in (bool, int, float) or (
@@ -107,12 +121,12 @@ def _plain(value, name):
     if type(value) is np.ndarray:  # exact type: subclasses may redefine comparisons
         if value.dtype.kind not in "biuf":
             fail(f"{name} returned an array of dtype {value.dtype}; expected real numbers.")
-        plain = np.array(value, dtype=np.float64, copy=True)
-        return float(plain) if plain.ndim == 0 else plain
+        copied = np.array(value, dtype=np.float64, copy=True)
+        return float(copied) if copied.ndim == 0 else copied
     if type(value) is tuple:
-        return tuple(_plain(item, name) for item in value)
+        return tuple(plain(item, name) for item in value)
     if type(value) is list:
-        items = [_plain(item, name) for item in value]
+        items = [plain(item, name) for item in value]
         if any(isinstance(item, tuple) or item is None for item in items):
             fail(f"{name} returned a list of mixed things; expected a list of numbers or arrays.")
         try:
@@ -148,6 +162,11 @@ def call(fn, *args, **kwargs):
         If ``fn`` is not implemented, changed an array argument in place, or
         returned something that is not plain numbers.
     """
+    from autograder.remote import RemoteCallable
+
+    if isinstance(fn, RemoteCallable):
+        # Grading outside the kernel: the call happens there, the checks here.
+        return fn.remote_call(args, kwargs)
     name = _function_name(fn)
     if not callable(fn):
         fail(f"{name} is not a function: did you overwrite it with a value?")
@@ -161,19 +180,17 @@ def call(fn, *args, **kwargs):
         with contextlib.redirect_stderr(io.StringIO()):
             result = fn(*args, **kwargs)
     except NotImplementedError:
-        fail(f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code.")
+        fail(not_implemented_message(name))
     except Exception as err:
-        shapes = ", ".join(f"{label}={_shape_text(value)}" for label, value in labelled)
+        shapes = ", ".join(f"{label}={shape_text(value)}" for label, value in labelled)
         err.add_note(f"(raised inside your {name}, which the test called with {shapes})")
         raise
     for label, value, original in originals:
         if value.shape != original.shape or not np.array_equal(value, original, equal_nan=True):
-            fail(f"{name} changed its argument `{label}` in place. Graded functions must leave "
-                 f"their inputs alone: work on a copy (e.g. `{label}.copy()`), or use "
-                 "operations that return new arrays instead of `-=`, `+=` or item assignment.")
+            fail(mutated_message(name, label))
     if isinstance(fn, type):
         return result
-    return _plain(result, name)
+    return plain(result, name)
 
 
 def expect_shape(value, shape, what, hint=""):

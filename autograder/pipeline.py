@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.settings import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, nbgrader_config
+from autograder.settings import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, db_url, nbgrader_config
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
@@ -38,7 +38,7 @@ def assignments(root=REPO_ROOT):
                   if p.is_dir() and any(p.glob("*.ipynb")))
 
 
-def _api(root):
+def _api(root, engine="trusted"):
     # Imported here: nbgrader pulls in Jupyter's server stack, which the
     # notebooks importing `autograder.checks` never need.
     from nbgrader.apps import NbGraderAPI
@@ -55,7 +55,7 @@ def _api(root):
     from sqlalchemy.exc import SAWarning
     warnings.filterwarnings("ignore", category=SAWarning)
 
-    config = nbgrader_config(root)
+    config = nbgrader_config(root, engine)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     api.log.setLevel(logging.WARNING)
     return api
@@ -157,9 +157,13 @@ def release(root=REPO_ROOT, names=None):
     return written
 
 
-def autograde(root, assignment, student):
-    """Autograde one submission in ``<root>/submitted/<student>/<assignment>``."""
-    return _check(_api(root).autograde(assignment, student, force=True, create=True),
+def autograde(root, assignment, student, engine="trusted"):
+    """Autograde one submission in ``<root>/submitted/<student>/<assignment>``.
+
+    ``engine`` is ``"trusted"`` (sandboxed kernel, verdicts in the grader) or
+    ``"nbgrader"`` (stock nbgrader); see :func:`autograder.settings.nbgrader_config`.
+    """
+    return _check(_api(root, engine).autograde(assignment, student, force=True, create=True),
                   f"autograding {student}/{assignment}")
 
 
@@ -212,7 +216,7 @@ def results(root, assignment):
     from nbgrader.api import Gradebook
 
     out = []
-    with Gradebook(nbgrader_config(root).CourseDirectory.db_url) as gb:
+    with Gradebook(db_url(root)) as gb:
         for submission in gb.assignment_submissions(assignment):
             result = SubmissionResult(submission.student.id, assignment)
             for notebook in submission.notebooks:
@@ -235,7 +239,7 @@ def set_manual_grades(root, assignment, student, scores):
     """
     from nbgrader.api import Gradebook
 
-    with Gradebook(nbgrader_config(root).CourseDirectory.db_url) as gb:
+    with Gradebook(db_url(root)) as gb:
         submission = gb.find_submission(assignment, student)
         for notebook in submission.notebooks:
             for grade in notebook.grades:

@@ -10,21 +10,51 @@ RELEASE_DIR = "notebooks"
 CELL_TIMEOUT_SECONDS = 300
 
 
-def nbgrader_config(root=REPO_ROOT):
+ENGINES = ("trusted", "nbgrader")
+
+
+def db_url(root=REPO_ROOT):
+    """The gradebook of the course at ``root``: SQLite, in the course folder."""
+    return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
+
+
+def nbgrader_config(root=REPO_ROOT, engine="trusted"):
     """The course's nbgrader settings for a course directory at ``root``.
 
     The instructor's course lives at the repository root (``source/``,
     ``notebooks/`` as the release folder, nbgrader's ``submitted/``,
     ``autograded/``, ``feedback/`` and ``gradebook.db``, all git-ignored). The
     demo and the tests use the same settings on a scratch root.
+
+    ``engine="trusted"`` (the default) runs learner code in a sandbox and the
+    tests in the grader (:mod:`autograder.trusted`); ``"nbgrader"`` is stock
+    nbgrader, everything in the learner's kernel, kept for comparison.
     """
     root = Path(root).resolve()
     c = Config()
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.source_directory = SOURCE_DIR
     c.CourseDirectory.release_directory = RELEASE_DIR
-    c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    c.CourseDirectory.db_url = db_url(root)
     # A full training run happens inside one test cell; five minutes is ample.
     c.Execute.timeout = CELL_TIMEOUT_SECONDS
     c.Execute.interrupt_on_timeout = True
+    if engine == "trusted":
+        from nbconvert.preprocessors import ClearMetadataPreprocessor
+        from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
+                                            LimitOutput, SaveAutoGrades)
+
+        from autograder.sandbox import bwrap_available
+        from autograder.trusted import TrustedExecute
+
+        c.Autograde.autograde_preprocessors = [
+            TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+            SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+        c.TrustedExecute.course_root = str(root)
+        c.TrustedExecute.sandbox = bwrap_available()
+        # A student who deleted a test cell gets it back (and fails it), rather
+        # than a notebook nbgrader cannot score.
+        c.OverwriteCells.add_missing_cells = True
+    elif engine != "nbgrader":
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     return c

@@ -1,0 +1,168 @@
+"""nbgrader's execute step, redone so that no learner code decides a verdict.
+
+Stock nbgrader runs every cell, tests included, in the learner's kernel and
+scores a test by whether that kernel printed an error; code in a submission can
+arrange for it not to. :class:`TrustedExecute` replaces nbgrader's ``Execute``
+preprocessor: learner cells run in a sandboxed kernel (:mod:`autograder.sandbox`),
+while test cells, in the instructor's version that nbgrader restored from the
+gradebook, run in this process (:mod:`autograder.remote`). The outputs written
+into each test cell are the grader's own, so nbgrader's ``SaveAutoGrades`` then
+scores them as usual and the gradebook, formgrader and feedback work unchanged.
+
+Next to each autograded notebook it writes ``<notebook>.grading.json``: every
+test with its verdict and message, and flags for the instructor (time limit,
+memory, a dead kernel, cut output, code that looks like tampering).
+"""
+
+import ast
+import contextlib
+import io
+import json
+import re
+import time
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool, Integer, Unicode
+
+from autograder import checks
+from autograder.remote import KernelLink, TrustedNamespace
+from autograder.sandbox import SandboxedKernel, SandboxError
+
+# Code that has no business in a learner's solution; matching it does not change
+# a score (the design makes it harmless), it puts a flag in the CSV for a person to look.
+SUSPICIOUS = {
+    "exception handler hooks": r"set_custom_exc|sys\.excepthook|showtraceback|InteractiveTB",
+    "cell event hooks": r"events\.register|post_run_cell|pre_run_cell",
+    "grading environment probe": r"NBGRADER_EXECUTION|NN_GRADING_SEED",
+    "patched test helpers": r"\bchecks\s*\.\s*\w+\s*=|autograder\.(checks|bridge|remote)|np\.(allclose|isclose|array_equal)\s*=",
+    "comparison overrides": r"def\s+__(eq|ne|array_ufunc|array_function|array__|getattr|getattribute)__",
+    "process exits": r"os\._exit|sys\.exit|os\.kill|quit\(\)|exit\(\)",
+    "gradebook access": r"gradebook|sqlite3",
+}
+
+
+def _nbgrader(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def is_test_cell(cell):
+    meta = _nbgrader(cell)
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def _python_source(source):
+    """Cell source with IPython magics turned into Python, so ``ast`` can read it."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
+def trusted_definitions(nb):
+    """Imports, functions and classes of the instructor's locked cells, as one module.
+
+    These become real objects in the grader: the tests use the grader's
+    ``np`` and ``checks``, not whatever the learner's kernel calls by those names.
+    """
+    body = []
+    for cell in nb.cells:
+        meta = _nbgrader(cell)
+        if cell.cell_type != "code" or not meta.get("locked") or meta.get("grade") or meta.get("solution"):
+            continue
+        try:
+            tree = ast.parse(_python_source(cell.source))
+        except SyntaxError:
+            continue
+        body += [node for node in tree.body
+                 if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef))]
+    return compile(ast.Module(body=body, type_ignores=[]), "<provided cells>", "exec")
+
+
+def suspicious_code(nb):
+    """Names of the SUSPICIOUS patterns that appear in the learner's own cells."""
+    learner = "\n".join(c.source for c in nb.cells if c.cell_type == "code" and not is_test_cell(c)
+                        and not _nbgrader(c).get("locked"))
+    return sorted(name for name, pattern in SUSPICIOUS.items() if re.search(pattern, learner))
+
+
+def _error(ename, evalue):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class TrustedExecute(NbGraderPreprocessor):
+    """Run learner cells in a sandbox and test cells in the grader (see the module docstring)."""
+
+    cell_timeout = Integer(120, help="Seconds one cell, or one test, may run.").tag(config=True)
+    notebook_timeout = Integer(600, help="Seconds the whole notebook may run.").tag(config=True)
+    memory_mb = Integer(2048, help="Memory for everything in the sandbox, in MiB.").tag(config=True)
+    max_processes = Integer(128, help="Processes and threads the sandbox may hold.").tag(config=True)
+    course_root = Unicode("", help="The course folder, hidden from the sandbox.").tag(config=True)
+    sandbox = Bool(True, help="Run learner code under bubblewrap.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        workdir = Path(resources["metadata"]["path"])
+        started = time.monotonic()
+
+        def remaining():
+            left = self.notebook_timeout - (time.monotonic() - started)
+            if left <= 0:
+                raise SandboxError("the notebook ran past its total time limit", "timeout")
+            return min(self.cell_timeout, left)
+
+        report = {"tests": [], "flags": [f"suspicious: {name}" for name in suspicious_code(nb)]}
+        broken, kernel = None, None
+        try:
+            kernel = SandboxedKernel(workdir, self.course_root or workdir, self.memory_mb,
+                                     self.max_processes, self.sandbox)
+        except SandboxError as err:
+            broken = err
+        link = KernelLink(kernel, remaining)
+        namespace = TrustedNamespace(link, {"__name__": "__grader__"})
+        exec(trusted_definitions(nb), namespace)
+        try:
+            for cell in nb.cells:
+                if cell.cell_type != "code":
+                    continue
+                if is_test_cell(cell):
+                    cell.outputs, broken = self._run_test(cell, namespace, broken)
+                    error = next((o for o in cell.outputs if o.output_type == "error"), None)
+                    report["tests"].append({"grade_id": _nbgrader(cell)["grade_id"],
+                                            "points": _nbgrader(cell).get("points", 0),
+                                            "passed": error is None,
+                                            "message": error.evalue if error else ""})
+                elif broken is None:
+                    try:
+                        reply = kernel.execute(cell.source, remaining())
+                        cell.outputs = [nbformat.from_dict(o) for o in reply["outputs"]]
+                    except SandboxError as err:
+                        broken = err
+                        cell.outputs = [_error("GradingStopped", err.reason)]
+                else:
+                    cell.outputs = []
+        finally:
+            if kernel is not None:
+                kernel.close()
+                report["flags"] += sorted(kernel.flags)
+        if broken is not None:
+            report["flags"].append(broken.flag)
+        report["flags"] = sorted(set(report["flags"]))
+        notebook_name = resources.get("unique_key", "notebook")
+        (workdir / f"{notebook_name}.grading.json").write_text(json.dumps(report, indent=1))
+        return nb, resources
+
+    def _run_test(self, cell, namespace, broken):
+        """Execute one test cell here; returns (outputs, broken)."""
+        if broken is not None:
+            return [_error("TestNotRun", f"not run: {broken.reason}")], broken
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile(_python_source(cell.source), f"<test {_nbgrader(cell)['grade_id']}>", "exec"),
+                     namespace)
+        except SandboxError as err:
+            return [_error("TestNotRun", err.reason)], err
+        except checks.CheckFailure as err:
+            return [_error("CheckFailure", str(err))], None
+        except Exception as err:  # the learner's answer broke the test (e.g. None where an array belongs)
+            return [_error(type(err).__name__, str(err)[:1000])], None
+        return [], None
