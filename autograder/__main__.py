@@ -7,7 +7,7 @@ from pathlib import Path
 
 from autograder import pipeline
 from autograder.examples import grade_example_class
-from autograder.settings import REPO_ROOT
+from autograder.settings import ENGINES, REPO_ROOT
 
 DEFAULT_DEMO_ROOT = REPO_ROOT / "autograder" / "build" / "demo"
 
@@ -43,29 +43,25 @@ def cmd_demo(args):
 
 
 def cmd_grade(args):
+    started = time.perf_counter()
     root = Path(args.root).resolve()
-    submitted = root / "submitted"
-    students = sorted(p.parent.name for p in submitted.glob(f"*/{args.assignment}") if p.is_dir())
-    if not students:
-        sys.exit(f"no submissions of {args.assignment} under {submitted}/<student>/{args.assignment}/")
-    pipeline.release(root, [args.assignment])  # the gradebook must know the assignment's cells
-    errors = []
-    for i, student in enumerate(students, 1):
-        print(f"[{i}/{len(students)}] autograding {student}")
-        try:
-            pipeline.autograde(root, args.assignment, student)
-            pipeline.generate_feedback(root, args.assignment, student)
-        except pipeline.GradingError as err:
-            # One broken submission must not stop the class: report it and go on.
-            errors.append((student, args.assignment, err.reason))
-            print(f"    not graded: {err.reason}")
-    graded = {student for student in students} - {student for student, _, _ in errors}
-    rows = [r for r in pipeline.results(root, args.assignment) if r.student in graded]
-    csv_path = pipeline.write_grades_csv(rows, root / f"grades-{args.assignment}.csv", errors)
-    print(pipeline.format_table(rows))
-    for student, _, reason in errors:
+    report = pipeline.grade_class(root, args.assignment, args.submissions, args.workers, args.force,
+                                  args.engine)
+    print()
+    print(pipeline.format_table(report.results))
+    for student, _, reason in report.errors:
         print(f"{student:28s} NOT GRADED: {reason}")
-    print(f"grades CSV: {csv_path}")
+    flagged = [r for r in report.results if r.flags]
+    if flagged:
+        print("\nflags (for a person to look at):")
+        for r in flagged:
+            print(f"  {r.student:26s} {'; '.join(sorted(set(r.flags)))}")
+    if report.skipped:
+        print(f"\nunchanged since last graded, not regraded (use --force): {', '.join(report.skipped)}")
+    print(f"\ngrades CSV:   {_shown(report.csv_path)}")
+    print(f"test results: {_shown(root / 'reports' / args.assignment)}/<student>.json")
+    print(f"feedback:     {_shown(root / 'feedback')}/<student>/{args.assignment}/*.html")
+    print(f"done in {time.perf_counter() - started:.0f} s")
 
 
 def cmd_check(args):
@@ -105,12 +101,17 @@ def main(argv=None):
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("grade", help="autograde <root>/submitted/*/ASSIGNMENT, feedback and grades CSV")
     p.add_argument("assignment")
+    p.add_argument("--submissions", help="nbgrader-style folder, LMS folder or zip (default: <root>/submitted)")
+    p.add_argument("--workers", type=int, default=None, help="submissions graded at once (default: cores)")
+    p.add_argument("--force", action="store_true", help="regrade submissions already graded from the same files")
+    p.add_argument("--engine", choices=ENGINES, default="trusted",
+                   help="trusted: sandbox + verdicts outside the kernel (default); nbgrader: stock")
     p.add_argument("--root", default=str(REPO_ROOT), help="nbgrader course folder (default: the repository)")
     p.set_defaults(func=cmd_grade)
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except pipeline.GradingError as err:
+    except (pipeline.GradingError, ValueError) as err:
         sys.exit(f"error: {err}")
 
 

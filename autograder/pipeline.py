@@ -5,9 +5,11 @@ with nbgrader's own log when nbgrader reports a failure.
 """
 
 import csv
+import json
 import logging
 import os
 import sys
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,6 +193,8 @@ class SubmissionResult:
     student: str
     assignment: str
     tests: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
+    messages: dict = field(default_factory=dict)
 
     @property
     def score(self):
@@ -211,14 +215,30 @@ class SubmissionResult:
         return {t.grade_id for t in self.tests if t.needs_manual_grade}
 
 
+def _grading_reports(root, assignment, student):
+    """The trusted engine's ``*.grading.json`` of one submission (none for stock nbgrader)."""
+    folder = Path(root) / "autograded" / student / assignment
+    reports = []
+    for path in sorted(folder.glob("*.grading.json")):
+        try:
+            reports.append(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            reports.append({"flags": ["grading report unreadable"], "tests": []})
+    return reports
+
+
 def results(root, assignment):
-    """Per-student, per-cell scores from the gradebook at ``root``."""
+    """Per-student, per-cell scores from the gradebook at ``root``, with flags and messages."""
     from nbgrader.api import Gradebook
 
     out = []
     with Gradebook(db_url(root)) as gb:
         for submission in gb.assignment_submissions(assignment):
             result = SubmissionResult(submission.student.id, assignment)
+            for report in _grading_reports(root, assignment, result.student):
+                result.flags += report.get("flags", [])
+                result.messages.update({t["grade_id"]: t["message"] for t in report.get("tests", [])
+                                        if t.get("message")})
             for notebook in submission.notebooks:
                 manual = {cell.name for cell in notebook.notebook.solution_cells}
                 for grade in notebook.grades:
@@ -249,7 +269,7 @@ def set_manual_grades(root, assignment, student, scores):
         gb.db.commit()
 
 
-CSV_COLUMNS = ("student", "assignment", "status", "score", "max_score", "failed_tests", "pending_manual")
+CSV_COLUMNS = ("student", "assignment", "status", "score", "max_score", "failed_tests", "pending_manual", "flags")
 
 
 def write_grades_csv(rows, path, errors=()):
@@ -269,9 +289,9 @@ def write_grades_csv(rows, path, errors=()):
         writer.writerow(CSV_COLUMNS)
         for r in rows:
             writer.writerow([r.student, r.assignment, "graded", f"{r.score:g}", f"{r.max_score:g}",
-                             " ".join(sorted(r.failed)), " ".join(sorted(r.pending))])
+                             " ".join(sorted(r.failed)), " ".join(sorted(r.pending)), "; ".join(sorted(set(r.flags)))])
         for student, assignment, reason in errors:
-            writer.writerow([student, assignment, f"not graded: {reason}", "", "", "", ""])
+            writer.writerow([student, assignment, f"not graded: {reason}", "", "", "", "", ""])
     return path
 
 
@@ -356,3 +376,126 @@ def check_notebook(notebook_path):
         (result,) = results(root, assignment)
         messages = failure_messages(root / "autograded" / "me" / assignment / path.name)
     return result, messages
+
+
+def _submission_digest(root, assignment, student):
+    """A hash of the submitted files: regrading is skipped while it matches."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    folder = Path(root) / "submitted" / student / assignment
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _marker(root, assignment, student):
+    return Path(root) / "autograded" / student / assignment / ".graded-from"
+
+
+def _grade_one(root, assignment, student, engine):
+    """Autograde and write feedback for one student; runs in a worker process.
+
+    Returns the reason it could not, or None. SQLite allows one writer at a
+    time, so a busy gradebook is retried rather than reported.
+    """
+    digest = _submission_digest(root, assignment, student)
+    for attempt in range(5):
+        try:
+            autograde(root, assignment, student, engine)
+            generate_feedback(root, assignment, student)
+            _marker(root, assignment, student).write_text(digest)
+            return None
+        except GradingError as err:
+            if "database is locked" not in str(err) or attempt == 4:
+                return err.reason
+            time.sleep(0.5 * (attempt + 1))
+
+
+@dataclass
+class ClassReport:
+    """The outcome of grading a class: results, and the students that could not be graded."""
+
+    results: list
+    errors: list            # (student, assignment, reason)
+    skipped: list           # students already graded from the same files
+    csv_path: Path = None
+
+
+def grade_class(root, assignment, submissions=None, workers=None, force=False, engine="trusted",
+                progress=True):
+    """Collect, autograde (in parallel), write feedback, a grades CSV and per-student JSON.
+
+    Parameters
+    ----------
+    root : path
+        The course folder (``source/<assignment>`` must be there).
+    submissions : path, optional
+        Where the submissions are: nbgrader layout, LMS folder or zip.
+        Default: ``<root>/submitted``.
+    workers : int, optional
+        Submissions graded at once; default: the number of cores.
+    force : bool
+        Regrade submissions already graded from the same files.
+
+    Returns
+    -------
+    ClassReport
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    import multiprocessing
+
+    from tqdm.auto import tqdm
+
+    from autograder.collect import collect
+
+    root = Path(root).resolve()
+    release(root, [assignment])  # the gradebook must know the assignment's cells
+    collected = collect(Path(submissions) if submissions else root / "submitted", root, assignment)
+    errors = [(c.student, assignment, c.error) for c in collected if c.error]
+    notes = {c.student: c.notes for c in collected}
+    todo, skipped = [], []
+    for c in collected:
+        if c.error:
+            continue
+        marker = _marker(root, assignment, c.student)
+        if not force and marker.exists() and marker.read_text() == _submission_digest(root, assignment, c.student):
+            skipped.append(c.student)
+        else:
+            todo.append(c.student)
+    workers = max(1, workers or os.cpu_count() or 1)
+    bar = tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission", disable=not progress)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(_grade_one, str(root), assignment, student, engine): student for student in todo}
+        for future in as_completed(futures):
+            reason = future.result()
+            if reason:
+                errors.append((futures[future], assignment, reason))
+            bar.update()
+    bar.close()
+    failed = {student for student, _, _ in errors}
+    rows = [r for r in results(root, assignment) if r.student in {c.student for c in collected} - failed]
+    for r in rows:
+        r.flags += notes.get(r.student, [])
+    report = ClassReport(rows, sorted(errors), skipped)
+    report.csv_path = write_grades_csv(rows, root / f"grades-{assignment}.csv", report.errors)
+    write_json_reports(rows, report.errors, root / "reports" / assignment)
+    return report
+
+
+def write_json_reports(rows, errors, folder):
+    """``<folder>/<student>.json``: every test of one submission, its points and message."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for r in rows:
+        (folder / f"{r.student}.json").write_text(json.dumps({
+            "student": r.student, "assignment": r.assignment, "status": "graded",
+            "score": r.score, "max_score": r.max_score, "flags": sorted(set(r.flags)),
+            "tests": [{"grade_id": t.grade_id, "points": t.points, "max_points": t.max_points,
+                       "kind": "manual" if t.manual else "auto",
+                       "message": r.messages.get(t.grade_id, "")} for t in r.tests]}, indent=1))
+    for student, assignment, reason in errors:
+        (folder / f"{student}.json").write_text(json.dumps({
+            "student": student, "assignment": assignment, "status": f"not graded: {reason}", "tests": []}))

@@ -39,6 +39,12 @@ def nbgrader_config(root=REPO_ROOT, engine="trusted"):
     # A full training run happens inside one test cell; five minutes is ample.
     c.Execute.timeout = CELL_TIMEOUT_SECONDS
     c.Execute.interrupt_on_timeout = True
+    # Feedback shows each test cell: without its hidden part. (The trusted
+    # engine's failure outputs are one-line messages, never tracebacks.)
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
     if engine == "trusted":
         from nbconvert.preprocessors import ClearMetadataPreprocessor
         from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,

@@ -18,7 +18,11 @@ import ast
 import contextlib
 import io
 import json
+import os
 import re
+import secrets
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -86,6 +90,22 @@ def suspicious_code(nb):
     return sorted(name for name, pattern in SUSPICIOUS.items() if re.search(pattern, learner))
 
 
+def course_seed(course_root):
+    """The course's secret seed for hidden-test inputs, made once and kept in the course folder.
+
+    Hidden tests draw their inputs from ``checks.rng``, which the grader seeds
+    with this number; the sandbox cannot read the course folder, so a
+    submission cannot know the inputs in advance, while regrading the same
+    submission gives the same verdicts.
+    """
+    path = Path(course_root) / ".grading-seed"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(str(secrets.randbits(32)))
+        tmp.replace(path)
+    return int(path.read_text().strip())
+
+
 def _error(ename, evalue):
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
@@ -101,7 +121,19 @@ class TrustedExecute(NbGraderPreprocessor):
     sandbox = Bool(True, help="Run learner code under bubblewrap.").tag(config=True)
 
     def preprocess(self, nb, resources):
-        workdir = Path(resources["metadata"]["path"])
+        build_dir = Path(resources["metadata"]["path"])
+        with tempfile.TemporaryDirectory(prefix="nn-submission-") as tmp:
+            workdir = Path(tmp) / "work"
+            # The learner's kernel gets the submission's files, but not the
+            # notebooks: nbgrader has already put the hidden tests back into them.
+            shutil.copytree(build_dir, workdir, ignore=shutil.ignore_patterns("*.ipynb", "*.grading.json"))
+            os.environ["NN_GRADING_SEED"] = str(course_seed(self.course_root or build_dir))
+            report = self._grade(nb, workdir)
+        notebook_name = resources.get("unique_key", "notebook")
+        (build_dir / f"{notebook_name}.grading.json").write_text(json.dumps(report, indent=1))
+        return nb, resources
+
+    def _grade(self, nb, workdir):
         started = time.monotonic()
 
         def remaining():
@@ -147,9 +179,7 @@ class TrustedExecute(NbGraderPreprocessor):
         if broken is not None:
             report["flags"].append(broken.flag)
         report["flags"] = sorted(set(report["flags"]))
-        notebook_name = resources.get("unique_key", "notebook")
-        (workdir / f"{notebook_name}.grading.json").write_text(json.dumps(report, indent=1))
-        return nb, resources
+        return report
 
     def _run_test(self, cell, namespace, broken):
         """Execute one test cell here; returns (outputs, broken)."""
