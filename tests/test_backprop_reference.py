@@ -64,10 +64,10 @@ def test_solution_and_hidden_reference_agree(nb, tag, n, h, K, m, lam):
 def test_every_known_mistake_changes_the_result_so_its_hint_can_fire(nb):
     args = nb["random_problem"]("hints", 4, 6, 3, 7, 0.7, bias_scale=5.0)
     J, grad = nb["ref_nnCost"](*args)
-    for variant in ["one_based", "fortran", "np_subtract", "bias_in_cost", "no_penalty"]:
+    for variant in ["one_based", "one_based_match", "fortran", "np_subtract", "bias_in_cost", "no_penalty"]:
         assert not np.isclose(nb["ref_nnCost"](*args, variant=variant)[0], J, rtol=1e-6), variant
         assert nb["cost_hint"](nb["ref_nnCost"](*args, variant=variant)[0], args).startswith("Your cost is wrong")
-    for variant in ["one_based", "fortran", "no_one_minus", "bias_in_grad", "no_grad_penalty"]:
+    for variant in ["one_based", "one_based_match", "fortran", "no_one_minus", "bias_in_grad", "no_grad_penalty"]:
         wrong = nb["ref_nnCost"](*args, variant=variant)[1]
         assert checks.relative_error(wrong, grad) > 1e-6, variant
         assert nb["grad_hint"](wrong, args).startswith("Your gradient is wrong"), variant
