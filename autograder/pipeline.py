@@ -40,7 +40,7 @@ def assignments(root=REPO_ROOT):
                   if p.is_dir() and any(p.glob("*.ipynb")))
 
 
-def _api(root, engine="trusted"):
+def _api(root, engine="trusted", overrides=None):
     # Imported here: nbgrader pulls in Jupyter's server stack, which the
     # notebooks importing `autograder.checks` never need.
     from nbgrader.apps import NbGraderAPI
@@ -58,9 +58,19 @@ def _api(root, engine="trusted"):
     warnings.filterwarnings("ignore", category=SAWarning)
 
     config = nbgrader_config(root, engine)
+    if overrides:
+        config.merge(overrides)
+    if engine == "trusted" and not config.TrustedExecute.sandbox and not _api.warned:
+        _api.warned = True
+        print("WARNING: bubblewrap (bwrap) is not available: learner code runs without a sandbox "
+              "(verdicts are still decided outside its kernel). Install it: apt-get install bubblewrap",
+              file=sys.stderr)
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     api.log.setLevel(logging.WARNING)
     return api
+
+
+_api.warned = False
 
 
 def _check(result, what):
@@ -159,13 +169,15 @@ def release(root=REPO_ROOT, names=None):
     return written
 
 
-def autograde(root, assignment, student, engine="trusted"):
+def autograde(root, assignment, student, engine="trusted", overrides=None):
     """Autograde one submission in ``<root>/submitted/<student>/<assignment>``.
 
     ``engine`` is ``"trusted"`` (sandboxed kernel, verdicts in the grader) or
     ``"nbgrader"`` (stock nbgrader); see :func:`autograder.settings.nbgrader_config`.
+    ``overrides`` is nbgrader configuration merged on top, e.g.
+    ``{"TrustedExecute": {"cell_timeout": 10}}``.
     """
-    return _check(_api(root, engine).autograde(assignment, student, force=True, create=True),
+    return _check(_api(root, engine, overrides).autograde(assignment, student, force=True, create=True),
                   f"autograding {student}/{assignment}")
 
 
@@ -369,6 +381,7 @@ def check_notebook(notebook_path):
         root = Path(tmp)
         shutil.copytree(REPO_ROOT / SOURCE_DIR / assignment, root / SOURCE_DIR / assignment)
         _check(_api(root).generate_assignment(assignment, force=True, create=True), f"preparing {assignment}")
+        (root / ".grading-seed").write_text("0")  # self-checks need no secret: same inputs every run
         target = root / "submitted" / "me" / assignment
         target.mkdir(parents=True)
         shutil.copy(path, target / path.name)
@@ -395,7 +408,7 @@ def _marker(root, assignment, student):
     return Path(root) / "autograded" / student / assignment / ".graded-from"
 
 
-def _grade_one(root, assignment, student, engine):
+def _grade_one(root, assignment, student, engine, overrides=None):
     """Autograde and write feedback for one student; runs in a worker process.
 
     Returns the reason it could not, or None. SQLite allows one writer at a
@@ -404,7 +417,7 @@ def _grade_one(root, assignment, student, engine):
     digest = _submission_digest(root, assignment, student)
     for attempt in range(5):
         try:
-            autograde(root, assignment, student, engine)
+            autograde(root, assignment, student, engine, overrides)
             generate_feedback(root, assignment, student)
             _marker(root, assignment, student).write_text(digest)
             return None
@@ -425,7 +438,7 @@ class ClassReport:
 
 
 def grade_class(root, assignment, submissions=None, workers=None, force=False, engine="trusted",
-                progress=True):
+                progress=True, overrides=None):
     """Collect, autograde (in parallel), write feedback, a grades CSV and per-student JSON.
 
     Parameters
@@ -468,7 +481,8 @@ def grade_class(root, assignment, submissions=None, workers=None, force=False, e
     workers = max(1, workers or os.cpu_count() or 1)
     bar = tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission", disable=not progress)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(_grade_one, str(root), assignment, student, engine): student for student in todo}
+        futures = {pool.submit(_grade_one, str(root), assignment, student, engine, overrides): student
+                   for student in todo}
         for future in as_completed(futures):
             reason = future.result()
             if reason:

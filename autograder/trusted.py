@@ -176,6 +176,9 @@ class TrustedExecute(NbGraderPreprocessor):
             if kernel is not None:
                 kernel.close()
                 report["flags"] += sorted(kernel.flags)
+                report["sandbox"] = {"bwrap": self.sandbox, "memory_mb": self.memory_mb,
+                                     "max_processes": self.max_processes,
+                                     "cgroups": [str(p) for p in kernel.cgroup.paths]}
         if broken is not None:
             report["flags"].append(broken.flag)
         report["flags"] = sorted(set(report["flags"]))
