@@ -59,7 +59,9 @@ def _api(root, engine="trusted", overrides=None):
 
     config = nbgrader_config(root, engine)
     if overrides:
-        config.merge(overrides)
+        from traitlets.config import Config
+
+        config.merge(Config(overrides))
     if engine == "trusted" and not config.TrustedExecute.sandbox and not _api.warned:
         _api.warned = True
         print("WARNING: bubblewrap (bwrap) is not available: learner code runs without a sandbox "

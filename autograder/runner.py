@@ -10,6 +10,7 @@ learner cells and calls into :mod:`autograder.bridge`.
 import json
 import os
 import sys
+import time
 
 MAX_OUTPUT_CHARS = 200_000   # per cell: a flood of prints is cut, with a note
 MAX_OUTPUTS = 100
@@ -64,6 +65,7 @@ def main():
                 cell = nbformat.v4.new_code_cell(command["code"])
                 nb.cells.append(cell)
                 client.timeout = command.get("timeout", 60)
+                started = time.monotonic()
                 try:
                     client.execute_cell(cell, len(nb.cells) - 1)
                 except DeadKernelError:
@@ -71,8 +73,10 @@ def main():
                     return
                 outputs, truncated = _cap([dict(o) for o in cell.outputs])
                 failed = [o for o in cell.outputs if o.get("output_type") == "error"]
-                status = "timeout" if any(o.get("ename") == "CellTimeoutError" for o in failed) else (
-                    "error" if failed else "ok")
+                # nbclient does not always record a timeout as an output; the clock does.
+                timed_out = time.monotonic() - started >= client.timeout or any(
+                    o.get("ename") == "CellTimeoutError" for o in failed)
+                status = "timeout" if timed_out else ("error" if failed else "ok")
                 send({"status": status, "outputs": outputs, "truncated": truncated})
                 cell.outputs = []   # the grader keeps them; the runner need not
     except Exception as err:

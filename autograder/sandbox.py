@@ -86,10 +86,12 @@ class _Cgroup:
             (path / "cgroup.procs").write_text(str(os.getpid()))
 
     def oom_killed(self):
+        """Whether the kernel's out-of-memory killer struck inside this cgroup."""
         for path in self.paths:
             if path.parent.name == "memory":
                 try:
-                    return int((path / "memory.failcnt").read_text()) > 0
+                    control = dict(line.split() for line in (path / "memory.oom_control").read_text().splitlines())
+                    return int(control.get("oom_kill", 0)) > 0 or int((path / "memory.failcnt").read_text()) > 0
                 except (OSError, ValueError):
                     return False
         return False
@@ -130,6 +132,13 @@ def bwrap_command(workdir, course_root, command):
     for hidden in ("examples", "build"):
         if (REPO_ROOT / "autograder" / hidden).exists():
             args += ["--tmpfs", str(REPO_ROOT / "autograder" / hidden)]
+    # The empty folders that hide the course are read-only too: a write there
+    # fails, as it would anywhere outside the submission's own copy.
+    for hidden in sorted({Path(course_root).resolve(), REPO_ROOT}):
+        args += ["--remount-ro", str(hidden)]
+    for hidden in ("examples", "build"):
+        if (REPO_ROOT / "autograder" / hidden).exists():
+            args += ["--remount-ro", str(REPO_ROOT / "autograder" / hidden)]
     args += ["--bind", str(workdir), SANDBOX_WORKDIR, "--chdir", SANDBOX_WORKDIR,
              "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp/home",
@@ -203,8 +212,9 @@ class SandboxedKernel:
                 continue
             chunk = os.read(self.process.stdout.fileno(), 1 << 20)
             if not chunk:
+                death = self._death()   # before kill(): it removes the cgroup that knows why
                 self.kill()
-                raise self._death()
+                raise death
             self._buffer += chunk
             if len(self._buffer) > MAX_REPLY_BYTES:
                 self.kill()
@@ -216,10 +226,11 @@ class SandboxedKernel:
                 raise ValueError("not an object")
         except ValueError:
             self.kill()
-            raise SandboxError("the sandbox answered something that is not a reply", "tampered")
+            raise SandboxError("the sandbox answered something that is not a reply", "bad-kernel-reply")
         if reply.get("status") == "dead":
+            death = self._death()
             self.kill()
-            raise self._death()
+            raise death
         return reply
 
     def _death(self):
@@ -238,7 +249,20 @@ class SandboxedKernel:
         reply = self._read(timeout + 15)
         if reply.get("truncated"):
             self.flags.add("output-truncated")
+        if reply.get("status") == "timeout":
+            # The runner interrupted the cell; a kernel that ignores interrupts
+            # is still busy, and would answer nothing from now on.
+            probe = self._read_after(json.dumps({"op": "execute", "code": "pass", "timeout": 5}), 20)
+            if probe.get("status") != "ok":
+                self.kill()
+                raise SandboxError("the notebook ran past its time limit and ignored the interrupt "
+                                   "(an infinite loop?)", "timeout")
         return reply
+
+    def _read_after(self, line, timeout):
+        self.process.stdin.write((line + "\n").encode())
+        self.process.stdin.flush()
+        return self._read(timeout)
 
     # -- the bridge ---------------------------------------------------------
     def request(self, request, arrays, timeout):
@@ -258,15 +282,15 @@ class SandboxedKernel:
                 reply = json.load(f)
             out_arrays = _load_plain_arrays(Path(f"{prefix}.out.npz"))
         except (OSError, ValueError, zipfile.BadZipFile) as err:
-            self.flags.add("tampered")
+            self.flags.add("bad-kernel-reply")
             raise SandboxError(f"the notebook's kernel did not answer the grader ({type(err).__name__})",
-                               "tampered") from err
+                               "bad-kernel-reply") from err
         finally:
             for leftover in self.bridge_dir.glob(f"r{self._n}.*"):
                 leftover.unlink()
         if not isinstance(reply, dict):
-            self.flags.add("tampered")
-            raise SandboxError("the notebook's kernel answered the grader with nonsense", "tampered")
+            self.flags.add("bad-kernel-reply")
+            raise SandboxError("the notebook's kernel answered the grader with nonsense", "bad-kernel-reply")
         return reply, out_arrays
 
     def _sandboxed(self):

@@ -1,0 +1,117 @@
+"""What a submission can reach, and what happens when it misbehaves.
+
+One probe submission tries to read solutions, the gradebook and another
+student's work, to write outside its folder and to reach the network. Others
+loop forever, exhaust memory, fork without end or flood their output; each must
+cost only its own points, with a reason, while the batch goes on and no process
+of theirs survives.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from autograder import pipeline
+from autograder.sandbox import bwrap_available
+from grading_helpers import ASSIGNMENT, autograded_outputs, make_course, submit, submit_example
+from conftest import REPO_ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sandbox")]
+
+PROBE = '''
+import json, os, socket
+_probe = {{}}
+def _attempt(name, action):
+    try:
+        action()
+        _probe[name] = "allowed"
+    except Exception as err:
+        _probe[name] = type(err).__name__
+_attempt("read solutions", lambda: open({source!r}).read())
+_attempt("read example class", lambda: open({examples!r}).read())
+_attempt("read course copy of source", lambda: open({course_source!r}).read())
+_attempt("read gradebook", lambda: open({gradebook!r}, "rb").read(1))
+_attempt("read another student", lambda: open({other!r}).read())
+_attempt("write outside", lambda: open({outside!r}, "w").write("x"))
+_attempt("network", lambda: socket.create_connection(("1.1.1.1", 80), timeout=3))
+_attempt("read data", lambda: open({data!r}, "rb").read(1))
+_attempt("write own folder", lambda: open("scratch.txt", "w").write("x"))
+_attempt("notebook with hidden tests", lambda: open({notebook!r}).read())
+print("PROBE" + json.dumps(_probe))
+'''
+
+LIMITS = {"TrustedExecute": {"cell_timeout": 5, "notebook_timeout": 40, "memory_mb": 400, "max_processes": 40}}
+
+MISBEHAVIOUR = {
+    "infinite_loop": ("import time\nwhile True:\n    try:\n        time.sleep(0.05)\n"
+                      "    except KeyboardInterrupt:\n        pass", {"timeout"}),
+    "memory_bomb": ("hog = [np.ones(10_000_000) for _ in range(100)]", {"memory"}),
+    # Forked copies of the kernel share its sockets, so what breaks first varies.
+    "fork_bomb": ("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
+                  {"timeout", "bad-kernel-reply", "kernel-died"}),
+    "output_flood": ("for _ in range(400_000):\n    print('x' * 100)", {"output-truncated"}),
+}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    if not bwrap_available():
+        pytest.fail("bubblewrap is missing: `make` installs it (apt-get install bubblewrap)")
+    return make_course(tmp_path_factory.mktemp("sandbox") / "course")
+
+
+def test_the_sandbox_sees_only_its_own_copy(course):
+    submit(course, "other")
+    outside = REPO_ROOT / "pwned-by-submission.txt"
+    code = PROBE.format(
+        source=str(REPO_ROOT / "source" / ASSIGNMENT / "softmax_regression.ipynb"),
+        examples=str(REPO_ROOT / "autograder" / "examples" / ASSIGNMENT / "reference.py"),
+        course_source=str(course / "source" / ASSIGNMENT / "softmax_regression.ipynb"),
+        gradebook=str(course / "gradebook.db"),
+        other=str(course / "submitted" / "other" / ASSIGNMENT / "softmax_regression.ipynb"),
+        outside=str(outside), data=str(REPO_ROOT / "data" / "MINI_MNIST" / "mini_mnist.npz"),
+        notebook="softmax_regression.ipynb")
+    submit(course, "prober", attack=code)
+    pipeline.autograde(course, ASSIGNMENT, "prober")
+    text = autograded_outputs(course, "prober")["np_linear"]
+    probe = json.loads(text.split("PROBE", 1)[1].splitlines()[0])
+    assert probe == {
+        "read solutions": "FileNotFoundError", "read example class": "FileNotFoundError",
+        "read course copy of source": "FileNotFoundError", "read gradebook": "FileNotFoundError",
+        "read another student": "FileNotFoundError", "write outside": "OSError",
+        "network": "OSError", "read data": "allowed", "write own folder": "allowed",
+        "notebook with hidden tests": "FileNotFoundError"}, probe
+    assert not outside.exists()
+
+
+@pytest.fixture(scope="module")
+def misbehaving_class(course):
+    """A batch with every kind of misbehaviour and one good student, graded with tight limits."""
+    for name, (code, _) in MISBEHAVIOUR.items():
+        submit(course, name, attack=code)
+    submit_example(course, "reference")
+    return pipeline.grade_class(course, ASSIGNMENT, workers=2, progress=False, overrides=LIMITS)
+
+
+@pytest.mark.parametrize("name", sorted(MISBEHAVIOUR))
+def test_misbehaviour_costs_its_own_points_with_a_reason(course, misbehaving_class, name):
+    result = {r.student: r for r in misbehaving_class.results}[name]
+    assert result.score == 0
+    assert MISBEHAVIOUR[name][1] & set(result.flags), f"expected one of {MISBEHAVIOUR[name][1]}: {result.flags}"
+    report = json.loads(next((course / "autograded" / name / ASSIGNMENT).glob("*.grading.json")).read_text())
+    for cgroup in report["sandbox"]["cgroups"]:
+        assert not Path(cgroup).exists(), f"{cgroup} survived: a process of the submission may be alive"
+    assert report["sandbox"]["cgroups"], "no cgroup was used: memory and process limits were not enforced"
+
+
+def test_the_batch_goes_on_and_the_good_student_is_graded(misbehaving_class):
+    results = {r.student: r for r in misbehaving_class.results}
+    assert misbehaving_class.errors == []
+    assert results["reference"].score == 90      # written answers wait for a person
+    assert set(results) == set(MISBEHAVIOUR) | {"reference", "other", "prober"}
+
+
+def test_time_limits_are_reported_to_the_learner(course, misbehaving_class):
+    messages = {r.student: r.messages for r in misbehaving_class.results}["infinite_loop"]
+    assert any("time limit" in m for m in messages.values()), messages
