@@ -9,6 +9,7 @@ What cannot be repaired is reported per student, with a reason, and the other
 students are collected all the same.
 """
 
+import json
 import re
 import shutil
 import tempfile
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.settings import SOURCE_DIR
+from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
 # Canvas-style names: student, optional LATE, numeric ids, then the original name.
 LMS_NAME = re.compile(r"^(?P<student>[^_]+?)(?:_LATE)?(?:_\d+)*_(?P<rest>.+)$")
@@ -89,6 +90,56 @@ def _restore_cell_types(nb, source_nb, notes):
             notes.append(f"cell {grade_id} was changed to {cell.cell_type}; restored as {wanted}")
 
 
+def _grade_id(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _dedupe_grade_ids(nb, release_nb, notes):
+    """One cell per grade id; other copies become ordinary cells.
+
+    The copy kept is the first one after the cell that precedes it in the
+    release, so a test stays after the code it tests.
+    """
+    order = [_grade_id(c) for c in release_nb.cells if _grade_id(c)]
+    previous = dict(zip(order[1:], order[:-1]))
+    positions = {}
+    for i, cell in enumerate(nb.cells):
+        if _grade_id(cell):
+            positions.setdefault(_grade_id(cell), []).append(i)
+    for grade_id, where in positions.items():
+        if len(where) < 2:
+            continue
+        anchor = positions.get(previous.get(grade_id), [-1])[0]
+        keep = next((i for i in where if i > anchor), where[0])
+        for i in where:
+            if i != keep:
+                del nb.cells[i].metadata["nbgrader"]
+        notes.append(f"{len(where) - 1} copies of cell {grade_id} were made ordinary cells")
+
+
+def _restore_missing_cells(nb, release_nb, notes):
+    """Put back cells of the release that the learner deleted, where they were.
+
+    nbgrader then restores their instructor version, hidden tests included.
+    (nbgrader's own ``add_missing_cells`` fails on this course's notebooks.)
+    """
+    grade_id = _grade_id
+    present = {grade_id(c) for c in nb.cells} - {None}
+    anchor = -1
+    for cell in release_nb.cells:
+        gid = grade_id(cell)
+        if not gid:
+            continue
+        if gid in present:
+            anchor = next(i for i, c in enumerate(nb.cells) if grade_id(c) == gid)
+            continue
+        restored = nbformat.from_dict(json.loads(json.dumps(cell)))
+        nb.cells.insert(anchor + 1, restored)
+        anchor += 1
+        present.add(gid)
+        notes.append(f"deleted cell {gid} was put back")
+
+
 def _files(path):
     """Every file under ``path`` (a folder or a zip, unpacked to a temporary folder)."""
     return sorted(p for p in path.rglob("*") if p.is_file() and "__MACOSX" not in p.parts
@@ -96,12 +147,10 @@ def _files(path):
 
 
 def _assign(files, layout_root, expected, assignment):
-    """student -> list of (notebook file, intended notebook name)."""
+    """student -> the files that student handed in (notebooks and anything else)."""
     found = {}
     for path in files:
         rel = path.relative_to(layout_root)
-        if path.suffix != ".ipynb":
-            continue
         if len(rel.parts) >= 3 and rel.parts[-2] == assignment:      # nbgrader: <student>/<assignment>/x.ipynb
             student = rel.parts[-3]
         elif len(rel.parts) >= 2:                                      # LMS: a folder per student
@@ -158,10 +207,12 @@ def collect(submissions, course_root, assignment):
         files = _files(layout_root)
         out = []
         for student, paths in sorted(_assign(files, layout_root, expected, assignment).items()):
-            out.append(_collect_student(student, paths, expected, course_root, assignment, layout_root))
-        extra = [f for f in files if f.suffix != ".ipynb"]
-        if extra and out:
-            out[0].notes.append(f"{len(extra)} files that are not notebooks were ignored")
+            notebooks = [p for p in paths if p.suffix == ".ipynb"]
+            result = _collect_student(student, notebooks, expected, course_root, assignment, layout_root)
+            extra = len(paths) - len(notebooks)
+            if extra:
+                result.notes.append(f"{extra} files that are not notebooks were ignored")
+            out.append(result)
     return out
 
 
@@ -189,7 +240,10 @@ def _collect_student(student, paths, expected, course_root, assignment, layout_r
             result.error = str(err)
             return result
         result.notes += notes
+        release = nbformat.read(Path(course_root) / RELEASE_DIR / assignment / name, as_version=4)
+        _dedupe_grade_ids(nb, release, result.notes)
         _restore_cell_types(nb, expected[name], result.notes)
+        _restore_missing_cells(nb, release, result.notes)
         result.notebooks[name] = nb
     target = course_root / "submitted" / student / assignment
     in_place = Path(layout_root).resolve() == (course_root / "submitted").resolve()

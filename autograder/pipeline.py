@@ -8,6 +8,7 @@ import csv
 import json
 import logging
 import os
+import re
 import sys
 import time
 import warnings
@@ -28,10 +29,12 @@ class GradingError(RuntimeError):
     @property
     def reason(self):
         """The most specific line of nbgrader's log, for a one-line report."""
-        generic = ("There was an error processing", "Please see the", "Traceback")
+        generic = ("There was an error processing", "Please see the", "Traceback", "failed:")
         lines = [line.strip() for line in str(self).splitlines() if line.strip()]
         specific = [line for line in lines if line.startswith("[ERROR]") and not any(g in line for g in generic)]
-        return (specific or lines or ["unknown error"])[0].removeprefix("[ERROR]").strip()[:300]
+        raised = [line for line in lines if re.match(r"^[\w.]+(Error|Exception)\b", line)]
+        best = specific or raised[-1:] or lines or ["unknown error"]
+        return best[0].removeprefix("[ERROR]").strip()[:300]
 
 
 def assignments(root=REPO_ROOT):

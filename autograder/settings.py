@@ -58,9 +58,6 @@ def nbgrader_config(root=REPO_ROOT, engine="trusted"):
             SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
         c.TrustedExecute.course_root = str(root)
         c.TrustedExecute.sandbox = bwrap_available()
-        # A student who deleted a test cell gets it back (and fails it), rather
-        # than a notebook nbgrader cannot score.
-        c.OverwriteCells.add_missing_cells = True
     elif engine != "nbgrader":
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     return c
