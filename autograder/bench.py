@@ -1,0 +1,104 @@
+"""Benchmark: this pipeline against plain nbgrader on the same class, in one run.
+
+``python -m autograder.bench [--students 40] [--workers N]`` (``make bench-grade``)
+builds a class of assignment 1 from the example submissions (cycled to the
+requested size), then times:
+
+1. plain nbgrader: ``autograde`` of every student, one after the other, stock
+   ``Execute`` in the learner's kernel, no sandbox, no feedback;
+2. this pipeline: ``grade_class`` with ``--workers`` (sandbox, verdicts in the
+   grader, feedback HTML, CSV and JSON included);
+3. bare execution: the same notebooks, hidden tests in, run by nbclient alone
+   (a sample of them), the floor any grader pays.
+
+It prints the speed-up of 2 over 1 and the pipeline's overhead per submission
+over bare execution (worker-seconds per submission / bare seconds - 1).
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from autograder import pipeline
+from autograder.examples import build_submission, load_examples
+from autograder.settings import REPO_ROOT, SOURCE_DIR
+
+ASSIGNMENT = "01_softmax_regression"
+
+
+def _class(root, n):
+    shutil.copytree(REPO_ROOT / SOURCE_DIR / ASSIGNMENT, root / SOURCE_DIR / ASSIGNMENT)
+    pipeline.release(root, [ASSIGNMENT])
+    examples = [ex for ex in load_examples(ASSIGNMENT)]
+    students = []
+    for i in range(n):
+        example = examples[i % len(examples)]
+        build_submission(example, root)
+        student = f"s{i:03d}_{example.student}"
+        (root / "submitted" / example.student).rename(root / "submitted" / student)
+        students.append(student)
+    return students
+
+
+def _bare_seconds(root, students, sample):
+    """Median seconds to execute autograded notebooks (hidden tests in) with nbclient alone."""
+    from nbclient import NotebookClient
+
+    times = []
+    for student in students[::max(1, len(students) // sample)][:sample]:
+        path = next((root / "autograded" / student / ASSIGNMENT).glob("*.ipynb"))
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = []
+        started = time.perf_counter()
+        NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=40)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--bare-sample", type=int, default=8, help="notebooks timed for bare execution")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="nn-bench-") as tmp:
+        stock_root, ours_root = Path(tmp) / "stock", Path(tmp) / "ours"
+        students = _class(stock_root, args.students)
+        _class(ours_root, args.students)
+        print(f"{args.students} submissions of {ASSIGNMENT}, {os.cpu_count()} cores")
+
+        started = time.perf_counter()
+        for student in students:
+            pipeline.autograde(stock_root, ASSIGNMENT, student, engine="nbgrader")
+        stock = time.perf_counter() - started
+        print(f"plain nbgrader, sequential:        {stock:7.1f} s  ({stock / args.students:5.2f} s per submission)")
+
+        started = time.perf_counter()
+        report = pipeline.grade_class(ours_root, ASSIGNMENT, workers=args.workers, progress=False)
+        ours = time.perf_counter() - started
+        assert not report.errors, report.errors
+        per_worker = ours * args.workers / args.students
+        print(f"this pipeline, {args.workers} workers:          {ours:7.1f} s  ({ours / args.students:5.2f} s per "
+              f"submission; {per_worker:5.2f} worker-seconds each)")
+
+        bare = _bare_seconds(stock_root, students, args.bare_sample)
+        print(f"bare execution (nbclient, median): {bare:7.2f} s per submission")
+        speedup, overhead = stock / ours, per_worker / bare - 1
+        print(f"\nspeed-up over plain nbgrader: {speedup:.2f}x (target >= 1.8x)")
+        print(f"pipeline overhead per submission: {overhead:+.0%} of bare execution (target < 30%)")
+        same = ({r.student: r.score for r in pipeline.results(stock_root, ASSIGNMENT)}
+                == {r.student: r.score for r in report.results})
+        print(f"same scores from both: {same}")
+
+
+if __name__ == "__main__":
+    main()
