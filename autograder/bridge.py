@@ -14,8 +14,8 @@ Request ``<prefix>.json`` (+ ``<prefix>.npz`` for arrays) -> response
 
 * ``lookup``: a name in ``__main__`` or an attribute of a handle;
 * ``setattr``: set an attribute of a handle;
-* ``call``: call a handle with arguments; the reply also carries the
-  arguments as they are after the call, so the grader can see mutation.
+* ``call``: call a handle with arguments; the reply also names the array
+  arguments the call changed in place.
 """
 
 import contextlib
@@ -117,6 +117,8 @@ def _serve(request, arrays, out):
         args = [_decode(a, arrays) for a in request["args"]]
         kwargs = {k: _decode(v, arrays) for k, v in request["kwargs"].items()}
         labels = _labels(target, args, kwargs)
+        before = [np.array(v, copy=True) if isinstance(v, np.ndarray) else None
+                  for v in list(args) + list(kwargs.values())]
         try:
             # A progress bar or warning in learner code is not an answer.
             with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
@@ -125,8 +127,11 @@ def _serve(request, arrays, out):
             notes = getattr(err, "__notes__", [])
             return {"raised": {"ename": type(err).__name__, "evalue": str(err)[:2000], "notes": notes[:5]},
                     "labels": labels}
-        return {"value": out.encode(result), "labels": labels,
-                "after": [out.encode(a) for a in args] + [out.encode(v) for v in kwargs.values()]}
+        after = list(args) + list(kwargs.values())
+        mutated = [label for label, old, new in zip(labels, before, after)
+                   if old is not None and not (isinstance(new, np.ndarray) and new.shape == old.shape
+                                               and np.array_equal(new, old, equal_nan=True))]
+        return {"value": out.encode(result), "labels": labels, "mutated": mutated}
     raise ValueError(f"unknown operation {op!r}")
 
 

@@ -59,13 +59,16 @@ def bwrap_available():
 
 
 class _Cgroup:
-    """A v1 memory + pids cgroup for one sandbox, or nothing where cgroups are not writable."""
+    """v1 memory, pids and cpu cgroups for one sandbox, or nothing where cgroups are not writable."""
 
     def __init__(self, memory_bytes, max_processes):
         self.paths = []
         name = f"nn-grader-{uuid.uuid4().hex[:12]}"
         limits = {"memory": {"memory.limit_in_bytes": memory_bytes, "memory.memsw.limit_in_bytes": memory_bytes},
-                  "pids": {"pids.max": max_processes}}
+                  "pids": {"pids.max": max_processes},
+                  # One core at most: a fork bomb must not starve the submissions
+                  # graded beside it.
+                  "cpu": {"cpu.cfs_period_us": 100_000, "cpu.cfs_quota_us": 100_000}}
         for controller, settings in limits.items():
             path = CGROUP_ROOT / controller / name
             try:
@@ -78,7 +81,7 @@ class _Cgroup:
                     (path / key).write_text(str(value))
                 except OSError:
                     pass  # memsw is absent without swap accounting; memory alone still caps
-        self.enabled = {p.parent.name for p in self.paths} == {"memory", "pids"}
+        self.enabled = {"memory", "pids"} <= {p.parent.name for p in self.paths}
 
     def join(self):
         """Move the calling process (in a child, before exec) into the cgroup."""
@@ -198,7 +201,14 @@ class SandboxedKernel:
         self._selector.register(self.process.stdout, selectors.EVENT_READ)
         self._buffer = b""
         self.alive = True
-        self._read(timeout=120)   # {"status": "ready"}
+        self.ready = False
+
+    def wait_ready(self, timeout=120):
+        """Block until the kernel has started (a sandbox can be started ahead of its use)."""
+        if not self.ready:
+            self._read(timeout)   # {"status": "ready"}
+            self.ready = True
+        return self
 
     # -- the pipe -----------------------------------------------------------
     def _read(self, timeout):
@@ -242,6 +252,7 @@ class SandboxedKernel:
         """Run ``code`` as a cell; returns ``{"status", "outputs", "truncated"}``."""
         if not self.alive:
             raise SandboxError("the kernel is no longer running", "kernel-died")
+        self.wait_ready()
         self.process.stdin.write((json.dumps({"op": "execute", "code": code, "timeout": timeout}) + "\n").encode())
         self.process.stdin.flush()
         # The runner interrupts a cell at `timeout`; the extra time covers a
@@ -309,14 +320,7 @@ class SandboxedKernel:
         self.cgroup.destroy()
 
     def close(self):
-        """Shut the kernel down politely, then make sure nothing survives."""
-        if self.alive:
-            try:
-                self.process.stdin.write(b'{"op": "shutdown"}\n')
-                self.process.stdin.flush()
-                self.process.wait(timeout=10)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
+        """Stop the sandbox. Nothing in it is worth a polite shutdown: kill it all."""
         self.kill()
         shutil.rmtree(self.bridge_dir, ignore_errors=True)
 

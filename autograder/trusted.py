@@ -15,6 +15,7 @@ memory, a dead kernel, cut output, code that looks like tampering).
 """
 
 import ast
+import atexit
 import contextlib
 import io
 import json
@@ -90,6 +91,42 @@ def suspicious_code(nb):
     return sorted(name for name, pattern in SUSPICIOUS.items() if re.search(pattern, learner))
 
 
+# One sandbox started ahead per grading process: the next submission finds its
+# kernel already up (starting one takes about two seconds, mostly waiting).
+_warm = {}
+
+
+def _start_sandbox(key):
+    course_root, memory_mb, max_processes, sandbox = key
+    tmp = Path(tempfile.mkdtemp(prefix="nn-submission-"))
+    (tmp / "work").mkdir()
+    try:
+        return tmp, SandboxedKernel(tmp / "work", course_root, memory_mb, max_processes, sandbox)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _take_sandbox(key):
+    """A started sandbox for one submission; starts the next one meanwhile."""
+    taken = _warm.pop(key, None)
+    if taken is None or not taken[1].alive:
+        taken = _start_sandbox(key)
+    try:
+        _warm[key] = _start_sandbox(key)
+    except SandboxError:
+        pass  # the next submission will try again
+    return taken
+
+
+@atexit.register
+def _close_warm_sandboxes():
+    for tmp, kernel in _warm.values():
+        kernel.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    _warm.clear()
+
+
 def course_seed(course_root):
     """The course's secret seed for hidden-test inputs, made once and kept in the course folder.
 
@@ -122,19 +159,30 @@ class TrustedExecute(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         build_dir = Path(resources["metadata"]["path"])
-        with tempfile.TemporaryDirectory(prefix="nn-submission-") as tmp:
-            workdir = Path(tmp) / "work"
-            # The learner's kernel gets the submission's files, but not the
-            # notebooks: nbgrader has already put the hidden tests back into them.
-            shutil.copytree(build_dir, workdir, ignore=shutil.ignore_patterns("*.ipynb", "*.grading.json"))
-            os.environ["NN_GRADING_SEED"] = str(course_seed(self.course_root or build_dir))
-            report = self._grade(nb, workdir)
+        course_root = self.course_root or str(build_dir)
+        os.environ["NN_GRADING_SEED"] = str(course_seed(course_root))
+        started = time.monotonic()
+        key = (course_root, self.memory_mb, self.max_processes, self.sandbox)
+        try:
+            tmp, kernel = _take_sandbox(key)
+            broken = None
+        except SandboxError as err:
+            tmp, kernel, broken = None, None, err
+        try:
+            if kernel is not None:
+                # The learner's kernel gets the submission's files, but not the
+                # notebooks: nbgrader has already put the hidden tests back into them.
+                shutil.copytree(build_dir, kernel.workdir, dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns("*.ipynb", "*.grading.json"))
+            report = self._grade(nb, kernel, broken, started)
+        finally:
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
         notebook_name = resources.get("unique_key", "notebook")
         (build_dir / f"{notebook_name}.grading.json").write_text(json.dumps(report, indent=1))
         return nb, resources
 
-    def _grade(self, nb, workdir):
-        started = time.monotonic()
+    def _grade(self, nb, kernel, broken, started):
 
         def remaining():
             left = self.notebook_timeout - (time.monotonic() - started)
@@ -142,13 +190,15 @@ class TrustedExecute(NbGraderPreprocessor):
                 raise SandboxError("the notebook ran past its total time limit", "timeout")
             return min(self.cell_timeout, left)
 
-        report = {"tests": [], "flags": [f"suspicious: {name}" for name in suspicious_code(nb)]}
-        broken, kernel = None, None
-        try:
-            kernel = SandboxedKernel(workdir, self.course_root or workdir, self.memory_mb,
-                                     self.max_processes, self.sandbox)
-        except SandboxError as err:
-            broken = err
+        report = {"tests": [], "flags": [f"suspicious: {name}" for name in suspicious_code(nb)],
+                  "seconds": {"start": 0.0, "learner cells": 0.0, "tests": 0.0, "stop": 0.0}}
+        seconds = report["seconds"]
+        if kernel is not None and broken is None:
+            try:
+                kernel.wait_ready()
+            except SandboxError as err:
+                broken = err
+        seconds["start"] = time.monotonic() - started
         link = KernelLink(kernel, remaining)
         namespace = TrustedNamespace(link, {"__name__": "__grader__"})
         exec(trusted_definitions(nb), namespace)
@@ -156,8 +206,10 @@ class TrustedExecute(NbGraderPreprocessor):
             for cell in nb.cells:
                 if cell.cell_type != "code":
                     continue
+                began = time.monotonic()
                 if is_test_cell(cell):
                     cell.outputs, broken = self._run_test(cell, namespace, broken)
+                    seconds["tests"] += time.monotonic() - began
                     error = next((o for o in cell.outputs if o.output_type == "error"), None)
                     report["tests"].append({"grade_id": _nbgrader(cell)["grade_id"],
                                             "points": _nbgrader(cell).get("points", 0),
@@ -170,11 +222,14 @@ class TrustedExecute(NbGraderPreprocessor):
                     except SandboxError as err:
                         broken = err
                         cell.outputs = [_error("GradingStopped", err.reason)]
+                    seconds["learner cells"] += time.monotonic() - began
                 else:
                     cell.outputs = []
         finally:
+            began = time.monotonic()
             if kernel is not None:
                 kernel.close()
+                seconds["stop"] = time.monotonic() - began
                 report["flags"] += sorted(kernel.flags)
                 report["sandbox"] = {"bwrap": self.sandbox, "memory_mb": self.memory_mb,
                                      "max_processes": self.max_processes,
