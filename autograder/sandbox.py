@@ -128,7 +128,10 @@ def bwrap_command(workdir, course_root, command):
     packages and ``data``.
     """
     args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for hidden in sorted({Path(course_root).resolve(), REPO_ROOT}):
+    course_root = Path(course_root).resolve()
+    # A course inside the repository (the demo's) is hidden with the repository.
+    hidden_roots = sorted({REPO_ROOT} | ({course_root} if not course_root.is_relative_to(REPO_ROOT) else set()))
+    for hidden in hidden_roots:
         args += ["--tmpfs", str(hidden)]
     for keep in (Path(sys.prefix), REPO_ROOT / "course", REPO_ROOT / "autograder", REPO_ROOT / "data"):
         args += ["--ro-bind", str(keep), str(keep)]
@@ -137,7 +140,7 @@ def bwrap_command(workdir, course_root, command):
             args += ["--tmpfs", str(REPO_ROOT / "autograder" / hidden)]
     # The empty folders that hide the course are read-only too: a write there
     # fails, as it would anywhere outside the submission's own copy.
-    for hidden in sorted({Path(course_root).resolve(), REPO_ROOT}):
+    for hidden in hidden_roots:
         args += ["--remount-ro", str(hidden)]
     for hidden in ("examples", "build"):
         if (REPO_ROOT / "autograder" / hidden).exists():

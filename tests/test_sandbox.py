@@ -115,3 +115,19 @@ def test_the_batch_goes_on_and_the_good_student_is_graded(misbehaving_class):
 def test_time_limits_are_reported_to_the_learner(course, misbehaving_class):
     messages = {r.student: r.messages for r in misbehaving_class.results}["infinite_loop"]
     assert any("time limit" in m for m in messages.values()), messages
+
+
+@pytest.mark.parametrize("where", ["repository root", "inside the repository", "elsewhere"])
+def test_the_sandbox_starts_wherever_the_course_is(tmp_path, where):
+    from autograder.sandbox import SandboxedKernel
+
+    course_root = {"repository root": REPO_ROOT, "inside the repository": REPO_ROOT / "autograder" / "build" / "t",
+                   "elsewhere": tmp_path / "course"}[where]
+    course_root.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "work").mkdir()
+    kernel = SandboxedKernel(tmp_path / "work", course_root, memory_mb=512, max_processes=64)
+    try:
+        reply = kernel.execute("print(6 * 7)", 60)
+    finally:
+        kernel.close()
+    assert reply["status"] == "ok" and "42" in reply["outputs"][0]["text"]
