@@ -47,6 +47,15 @@ def _unit_directions(size, n_directions, seed):
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
+def _point_and_gradient(theta, grad):
+    """A private float64 copy of ``theta`` and ``grad`` flattened, checked to match in size."""
+    theta = np.array(theta, dtype=np.float64)
+    grad = np.asarray(grad, dtype=np.float64).reshape(-1)
+    if grad.size != theta.size:
+        raise ValueError(f"grad has {grad.size} entries but theta has {theta.size}")
+    return theta, grad
+
+
 def directional_check(J, theta, grad, n_directions=5, h=1e-5, seed=0):
     """Compare an analytic gradient with finite differences along random directions.
 
@@ -77,10 +86,7 @@ def directional_check(J, theta, grad, n_directions=5, h=1e-5, seed=0):
         ``|a - n| / (|a| + |n|)`` for each direction, with ``a = grad . v`` and
         ``n`` the finite difference (0 when both are 0).
     """
-    theta = np.array(theta, dtype=np.float64)
-    grad = np.asarray(grad, dtype=np.float64).reshape(-1)
-    if grad.size != theta.size:
-        raise ValueError(f"grad has {grad.size} entries but theta has {theta.size}")
+    theta, grad = _point_and_gradient(theta, grad)
     errors = np.empty(n_directions)
     for k, v in enumerate(_unit_directions(theta.size, n_directions, seed)):
         step = h * v.reshape(theta.shape)
@@ -120,10 +126,7 @@ def sparse_check(J, theta, grad, k=20, h=1e-5, seed=0):
     index : ndarray of int, shape (k,)
         The flat indices (C order) of the drawn coordinates.
     """
-    theta = np.array(theta, dtype=np.float64)
-    grad = np.asarray(grad, dtype=np.float64).reshape(-1)
-    if grad.size != theta.size:
-        raise ValueError(f"grad has {grad.size} entries but theta has {theta.size}")
+    theta, grad = _point_and_gradient(theta, grad)
     index = np.random.default_rng(seed).choice(theta.size, size=min(k, theta.size), replace=False)
     flat = theta.reshape(-1)
     numerical = np.empty(index.size)
