@@ -17,7 +17,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.settings import RELEASE_DIR, REPO_ROOT, SOURCE_DIR, db_url, nbgrader_config
+from autograder.settings import (GRADING_REPORT_SUFFIX, RELEASE_DIR, REPO_ROOT, RESUME_MARKER, SOURCE_DIR, db_url,
+                                 nbgrader_config)
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
@@ -236,7 +237,7 @@ def _grading_reports(root, assignment, student):
     """The trusted engine's ``*.grading.json`` of one submission (none for stock nbgrader)."""
     folder = Path(root) / "autograded" / student / assignment
     reports = []
-    for path in sorted(folder.glob("*.grading.json")):
+    for path in sorted(folder.glob(f"*{GRADING_REPORT_SUFFIX}")):
         try:
             reports.append(json.loads(path.read_text()))
         except (OSError, ValueError):
@@ -410,7 +411,7 @@ def _submission_digest(root, assignment, student):
 
 
 def _marker(root, assignment, student):
-    return Path(root) / "autograded" / student / assignment / ".graded-from"
+    return Path(root) / "autograded" / student / assignment / RESUME_MARKER
 
 
 def _grade_one(root, assignment, student, engine, overrides=None):

@@ -168,21 +168,35 @@ class RemoteCallable(_Remote):
 class TrustedNamespace(dict):
     """Globals for test code: the grader's own names first, then the learner's kernel.
 
-    A name that is neither here nor a builtin is looked up in the kernel at
-    each use, so a test sees the learner's state as it is at that test.
+    A name that is neither here nor a builtin is looked up in the kernel, so a
+    test sees the learner's state as it is at that test. Functions, classes and
+    objects found there are remembered until the next learner cell runs
+    (:meth:`learner_cell_ran`): a test that calls ``np_softmax`` in a loop then
+    asks the kernel once, not once per call. Data (arrays, numbers) is fetched
+    at each use, so a test that changes its copy cannot change the next test's.
     """
 
     def __init__(self, kernel, trusted):
         super().__init__(trusted)
         self.kernel = kernel
+        self._handles = {}
 
     def __missing__(self, name):
+        if name in self._handles:
+            return self._handles[name]
         if hasattr(builtins, name):
             raise KeyError(name)   # let Python find the builtin
         reply, decoder = self.kernel.ask({"op": "lookup", "name": name}, {})
         if "error" in reply:
             raise NameError(f"name {name!r} is not defined")
-        return decoder.decode(reply.get("value"))
+        value = decoder.decode(reply.get("value"))
+        if isinstance(value, _Remote):
+            self._handles[name] = value
+        return value
+
+    def learner_cell_ran(self):
+        """Forget the kernel's names: a learner cell may have redefined them."""
+        self._handles.clear()
 
 
 class KernelLink:

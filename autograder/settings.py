@@ -8,6 +8,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIR = "source"
 RELEASE_DIR = "notebooks"
 CELL_TIMEOUT_SECONDS = 300
+GRADING_REPORT_SUFFIX = ".grading.json"  # autograder.trusted writes <notebook>.grading.json
+RESUME_MARKER = ".graded-from"           # written by autograder.pipeline once a submission is graded
 
 
 ENGINES = ("trusted", "nbgrader")
@@ -36,6 +38,12 @@ def nbgrader_config(root=REPO_ROOT, engine="trusted"):
     c.CourseDirectory.source_directory = SOURCE_DIR
     c.CourseDirectory.release_directory = RELEASE_DIR
     c.CourseDirectory.db_url = db_url(root)
+    # The grader's own files in a submission's folders (a grading report, the
+    # resume marker) are never copied: not from a submission into the
+    # autograded folder, where a forged report could add messages, and not
+    # into feedback, where students would read the instructor's flags.
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+                                f"*{GRADING_REPORT_SUFFIX}", RESUME_MARKER]
     # A full training run happens inside one test cell; five minutes is ample.
     c.Execute.timeout = CELL_TIMEOUT_SECONDS
     c.Execute.interrupt_on_timeout = True

@@ -17,6 +17,7 @@ memory, a dead kernel, cut output, code that looks like tampering).
 import ast
 import atexit
 import contextlib
+import functools
 import io
 import json
 import os
@@ -34,6 +35,7 @@ from traitlets import Bool, Integer, Unicode
 from autograder import checks
 from autograder.remote import KernelLink, TrustedNamespace
 from autograder.sandbox import SandboxedKernel, SandboxError
+from autograder.settings import GRADING_REPORT_SUFFIX
 
 # Code that has no business in a learner's solution; matching it does not change
 # a score (the design makes it harmless), it puts a flag in the CSV for a person to look.
@@ -57,11 +59,21 @@ def is_test_cell(cell):
     return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
+@functools.lru_cache(maxsize=256)
 def _python_source(source):
-    """Cell source with IPython magics turned into Python, so ``ast`` can read it."""
+    """Cell source with IPython magics turned into Python, so ``ast`` can read it.
+
+    Cached: every submission of an assignment has the same provided and test
+    cells (nbgrader restores them from the gradebook).
+    """
     from IPython.core.inputtransformer2 import TransformerManager
 
     return TransformerManager().transform_cell(source)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled_test(source, grade_id):
+    return compile(_python_source(source), f"<test {grade_id}>", "exec")
 
 
 def trusted_definitions(nb):
@@ -70,13 +82,17 @@ def trusted_definitions(nb):
     These become real objects in the grader: the tests use the grader's
     ``np`` and ``checks``, not whatever the learner's kernel calls by those names.
     """
+    return _definitions(tuple(cell.source for cell in nb.cells
+                              if cell.cell_type == "code" and _nbgrader(cell).get("locked")
+                              and not _nbgrader(cell).get("grade") and not _nbgrader(cell).get("solution")))
+
+
+@functools.lru_cache(maxsize=16)
+def _definitions(sources):
     body = []
-    for cell in nb.cells:
-        meta = _nbgrader(cell)
-        if cell.cell_type != "code" or not meta.get("locked") or meta.get("grade") or meta.get("solution"):
-            continue
+    for source in sources:
         try:
-            tree = ast.parse(_python_source(cell.source))
+            tree = ast.parse(_python_source(source))
         except SyntaxError:
             continue
         body += [node for node in tree.body
@@ -173,13 +189,13 @@ class TrustedExecute(NbGraderPreprocessor):
                 # The learner's kernel gets the submission's files, but not the
                 # notebooks: nbgrader has already put the hidden tests back into them.
                 shutil.copytree(build_dir, kernel.workdir, dirs_exist_ok=True,
-                                ignore=shutil.ignore_patterns("*.ipynb", "*.grading.json"))
+                                ignore=shutil.ignore_patterns("*.ipynb", f"*{GRADING_REPORT_SUFFIX}"))
             report = self._grade(nb, kernel, broken, started)
         finally:
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
         notebook_name = resources.get("unique_key", "notebook")
-        (build_dir / f"{notebook_name}.grading.json").write_text(json.dumps(report, indent=1))
+        (build_dir / f"{notebook_name}{GRADING_REPORT_SUFFIX}").write_text(json.dumps(report, indent=1))
         return nb, resources
 
     def _grade(self, nb, kernel, broken, started):
@@ -219,6 +235,7 @@ class TrustedExecute(NbGraderPreprocessor):
                     try:
                         reply = kernel.execute(cell.source, remaining())
                         cell.outputs = [nbformat.from_dict(o) for o in reply["outputs"]]
+                        namespace.learner_cell_ran()
                     except SandboxError as err:
                         broken = err
                         cell.outputs = [_error("GradingStopped", err.reason)]
@@ -245,8 +262,7 @@ class TrustedExecute(NbGraderPreprocessor):
             return [_error("TestNotRun", f"not run: {broken.reason}")], broken
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(_python_source(cell.source), f"<test {_nbgrader(cell)['grade_id']}>", "exec"),
-                     namespace)
+                exec(_compiled_test(cell.source, _nbgrader(cell)["grade_id"]), namespace)
         except SandboxError as err:
             return [_error("TestNotRun", err.reason)], err
         except checks.CheckFailure as err:

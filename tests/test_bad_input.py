@@ -77,6 +77,8 @@ def mangled_class(tmp_path_factory):
     put("missing", "README.txt", "I forgot to attach it")
     put("stray_files", NOTEBOOK, reference)
     put("stray_files", "notes.csv", "a,b\n1,2\n")
+    # A forged grading report: the grader's own files are never taken from a submission.
+    put("stray_files", "extra.grading.json", json.dumps({"flags": ["forged flag"], "tests": []}))
     with zipfile.ZipFile(tmp / "download.zip", "w") as zf:       # and the whole thing as a zip
         for path in incoming.rglob("*"):
             zf.write(path, path.relative_to(incoming))
@@ -122,6 +124,14 @@ def test_repairable_submissions_are_graded_in_full(mangled_class, student, note)
 def test_the_whole_class_was_seen(mangled_class):
     report, rows = mangled_class
     assert len(rows) == 13
+
+
+def test_grading_reports_come_from_the_grader_and_stay_with_it(mangled_class):
+    report, rows = mangled_class
+    assert "forged flag" not in rows["stray_files"]["flags"]
+    feedback = report.csv_path.parent / "feedback"
+    assert len(list(feedback.glob(f"*/{ASSIGNMENT}/*.html"))) == 9
+    assert not list(feedback.rglob("*.grading.json")), "feedback would show students the instructor's flags"
 
 
 def _scores(root):
