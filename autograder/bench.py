@@ -12,7 +12,10 @@ requested size), then times:
    (a sample of them), the floor any grader pays.
 
 It prints the speed-up of 2 over 1 and the pipeline's overhead per submission
-over bare execution (worker-seconds per submission / bare seconds - 1).
+over bare execution (worker-seconds per submission / bare seconds - 1), and,
+on Linux, the CPU time the whole machine spent per submission in 1 and 2: with
+every core busy, a speed-up over a sequential run is bounded by
+cores x (its CPU per submission / its wall time) / (ours per submission).
 """
 
 import argparse
@@ -46,6 +49,24 @@ def _class(root, n):
     return students
 
 
+def _busy_cpu_seconds():
+    """CPU-seconds the whole machine has spent busy since boot (Linux), or None."""
+    try:
+        fields = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]       # idle and iowait
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_line(label, busy_before, wall, n):
+    busy_after = _busy_cpu_seconds()
+    if busy_before is None or busy_after is None:
+        return ""
+    cpu = busy_after - busy_before
+    return f"  {label}: {cpu / n:5.2f} CPU-seconds per submission, {cpu / wall:4.2f} cores busy on average"
+
+
 def _bare_seconds(root, students, sample):
     """Median seconds to execute autograded notebooks (hidden tests in) with nbclient alone."""
     from nbclient import NotebookClient
@@ -76,15 +97,17 @@ def main(argv=None):
         _class(ours_root, args.students)
         print(f"{args.students} submissions of {ASSIGNMENT}, {os.cpu_count()} cores")
 
-        started = time.perf_counter()
+        started, busy = time.perf_counter(), _busy_cpu_seconds()
         for student in students:
             pipeline.autograde(stock_root, ASSIGNMENT, student, engine="nbgrader")
         stock = time.perf_counter() - started
+        cpu_lines = [_cpu_line("plain nbgrader", busy, stock, args.students)]
         print(f"plain nbgrader, sequential:        {stock:7.1f} s  ({stock / args.students:5.2f} s per submission)")
 
-        started = time.perf_counter()
+        started, busy = time.perf_counter(), _busy_cpu_seconds()
         report = pipeline.grade_class(ours_root, ASSIGNMENT, workers=args.workers, progress=False)
         ours = time.perf_counter() - started
+        cpu_lines.append(_cpu_line("this pipeline ", busy, ours, args.students))
         assert not report.errors, report.errors
         per_worker = ours * args.workers / args.students
         print(f"this pipeline, {args.workers} workers:          {ours:7.1f} s  ({ours / args.students:5.2f} s per "
@@ -95,6 +118,8 @@ def main(argv=None):
         speedup, overhead = stock / ours, per_worker / bare - 1
         print(f"\nspeed-up over plain nbgrader: {speedup:.2f}x (target >= 1.8x)")
         print(f"pipeline overhead per submission: {overhead:+.0%} of bare execution (target < 30%)")
+        if all(cpu_lines):
+            print("machine CPU time (all processes, kernels included):\n" + "\n".join(cpu_lines))
         same = ({r.student: r.score for r in pipeline.results(stock_root, ASSIGNMENT)}
                 == {r.student: r.score for r in report.results})
         print(f"same scores from both: {same}")
