@@ -13,7 +13,7 @@ demo: $(READY) $(SANDBOX)  ## release the notebooks and grade the bundled exampl
 	$(BIN)/python -m autograder demo
 
 test: $(READY) $(SANDBOX)  ## the whole test suite (what CI runs)
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 lab: $(READY)  ## JupyterLab on the student notebooks, with nbgrader's extensions
 	JUPYTER_CONFIG_PATH=$(CURDIR)/autograder $(BIN)/jupyter lab --notebook-dir=$(CURDIR)

@@ -13,7 +13,7 @@ from autograder import pipeline
 from grading_helpers import ASSIGNMENT, grade, make_course, submit
 from conftest import REPO_ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("attacks")]
+pytestmark = pytest.mark.slow
 
 ZEROS = {
     "np_linear": "def np_linear(x, a):\n    return np.zeros((x.shape[0], a.shape[0]))",

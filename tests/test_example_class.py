@@ -16,8 +16,9 @@ ASSIGNMENTS = pipeline.assignments(REPO_ROOT)
 pytestmark = pytest.mark.slow
 
 
-# One xdist group per assignment: its class is graded once, by one worker.
-@pytest.fixture(scope="module", params=[pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in ASSIGNMENTS])
+# `make test` runs a module's tests on one xdist worker (--dist loadscope), so
+# each example class is graded once.
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
     root = tmp_path_factory.mktemp(request.param) / "class"
     return request.param, root, grade_example_class(root, [request.param], progress=lambda _: None)

@@ -17,7 +17,7 @@ from autograder.sandbox import bwrap_available
 from grading_helpers import ASSIGNMENT, autograded_outputs, make_course, submit, submit_example
 from conftest import REPO_ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sandbox")]
+pytestmark = pytest.mark.slow
 
 PROBE = '''
 import json, os, socket
