@@ -146,8 +146,9 @@ def bwrap_command(workdir, course_root, command):
     packages and ``data``.
     """
     args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    if _font_list():
-        args += ["--ro-bind", str(_font_list()), f"{SANDBOX_MPLCONFIGDIR}/{_font_list().name}"]
+    font_list = _font_list()
+    if font_list:
+        args += ["--ro-bind", str(font_list), f"{SANDBOX_MPLCONFIGDIR}/{font_list.name}"]
     course_root = Path(course_root).resolve()
     # A course inside the repository (the demo's) is hidden with the repository.
     hidden_roots = sorted({REPO_ROOT} | ({course_root} if not course_root.is_relative_to(REPO_ROOT) else set()))

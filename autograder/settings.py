@@ -42,8 +42,10 @@ def nbgrader_config(root=REPO_ROOT, engine="trusted"):
     # resume marker) are never copied: not from a submission into the
     # autograded folder, where a forged report could add messages, and not
     # into feedback, where students would read the instructor's flags.
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
-                                f"*{GRADING_REPORT_SUFFIX}", RESUME_MARKER]
+    from nbgrader.coursedir import CourseDirectory
+
+    c.CourseDirectory.ignore = list(CourseDirectory.class_traits()["ignore"].default()) + [
+        f"*{GRADING_REPORT_SUFFIX}", RESUME_MARKER]
     # A full training run happens inside one test cell; five minutes is ample.
     c.Execute.timeout = CELL_TIMEOUT_SECONDS
     c.Execute.interrupt_on_timeout = True
