@@ -1,84 +1,278 @@
-"""The sandbox side of trusted grading: runs a learner's cells in a kernel, on request.
+"""The sandbox side of trusted grading: the learner's kernel, driven over two pipes.
 
 Started by :mod:`autograder.sandbox` inside the sandbox, so nothing here is
-trusted either. It speaks JSON lines on the pipes it was given: the grader
-sends ``{"op": "execute", "code": ..., "timeout": s}`` and gets back the cell's
-outputs; ``{"op": "shutdown"}`` ends it. The grader never sends test code, only
-learner cells and calls into :mod:`autograder.bridge`.
+trusted: the learner's cells run in this very process, in an IPython shell
+(the same shell a Jupyter kernel wraps, without the kernel's process, ZeroMQ
+sockets and client; they cost more CPU per submission than the grading
+itself). The grader decides no verdict from anything this process says; it
+takes outputs for the feedback and checks their form (``sandbox.clean_outputs``).
+
+It speaks JSON lines on its stdin and stdout:
+
+* ``{"op": "execute", "code": ..., "timeout": s}`` runs a cell and answers
+  ``{"status": "ok" | "error" | "timeout", "outputs": [...], "truncated": bool}``;
+* ``{"op": "bridge", "prefix": ..., "timeout": s}`` answers one request of
+  :mod:`autograder.bridge` (files beside ``prefix``) with ``{"status": ...}``;
+* ``{"op": "shutdown"}`` ends it.
+
+At a time limit the main thread gets SIGINT, as a kernel interrupt would give
+it; code that ignores it is the grader's to kill.
 """
 
+import base64
+import io
 import json
 import os
+import signal
 import sys
-import time
+import threading
 
 MAX_OUTPUT_CHARS = 200_000   # per cell: a flood of prints is cut, with a note
 MAX_OUTPUTS = 100
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
-def _cap(outputs):
-    """Bound what one cell can send back, so a flood of output cannot flood the grader."""
-    kept, used, truncated = [], 0, False
-    for output in outputs[:MAX_OUTPUTS]:
-        size = len(json.dumps(output))
-        if used + size > MAX_OUTPUT_CHARS:
-            truncated = True
-            break
-        kept.append(output)
-        used += size
-    if truncated or len(outputs) > MAX_OUTPUTS:
-        kept.append({"output_type": "stream", "name": "stdout",
-                     "text": f"\n[output cut: this cell printed more than {MAX_OUTPUT_CHARS:,} characters]\n"})
-    return kept, truncated or len(outputs) > MAX_OUTPUTS
+class CellOutputs:
+    """The outputs of the cell being run, as nbformat dicts, bounded in size."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.items, self.used, self.truncated, self._clear_on_next = [], 0, False, False
+
+    def _room(self, size):
+        if self._clear_on_next:
+            self.clear()
+        if self.truncated or len(self.items) >= MAX_OUTPUTS or self.used + size > MAX_OUTPUT_CHARS:
+            self.truncated = True
+            return False
+        self.used += size
+        return True
+
+    def add(self, output):
+        output = _jsonable(output)
+        if self._room(len(json.dumps(output))):
+            self.items.append(output)
+
+    def stream(self, name, text):
+        if not self._room(len(text)):
+            return
+        last = self.items[-1] if self.items else None
+        if last is not None and last["output_type"] == "stream" and last["name"] == name:
+            last["text"].append(text)
+        else:
+            self.items.append({"output_type": "stream", "name": name, "text": [text]})
+
+    def clear(self, wait=False):
+        """Jupyter's ``clear_output``: now, or (``wait``) when the next output comes."""
+        self._clear_on_next = wait
+        if not wait:
+            self.items, self.used = [], 0
+
+    def finish(self):
+        """The outputs, streams joined, with a note where some were cut."""
+        items = [dict(o, text="".join(o["text"])) if o["output_type"] == "stream" else o for o in self.items]
+        if self.truncated:
+            items.append({"output_type": "stream", "name": "stdout",
+                          "text": f"\n[output cut: this cell printed more than {MAX_OUTPUT_CHARS:,} characters]\n"})
+        return items
+
+
+def _jsonable(value):
+    """Display data as JSON can carry it: bytes (a PNG) as base64, as a kernel sends them."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+OUTPUTS = CellOutputs()
+
+
+class OutputStream(io.TextIOBase):
+    """``sys.stdout`` or ``sys.stderr`` of the learner's cells: text goes to the cell's outputs."""
+
+    def __init__(self, name):
+        super().__init__()
+        self._name = name
+
+    @property
+    def name(self):
+        return f"<{self._name}>"
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        OUTPUTS.stream(self._name, text)
+        return len(text)
+
+
+def _make_shell():
+    """An IPython shell whose displays, results and errors become nbformat outputs."""
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets import Type
+    from traitlets.config import Config
+
+    class Display(DisplayPublisher):
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+            OUTPUTS.add({"output_type": "display_data", "data": data, "metadata": metadata or {}})
+
+        def clear_output(self, wait=False):
+            OUTPUTS.clear(wait)
+
+    class Result(DisplayHook):
+        def start_displayhook(self):
+            self._data, self._metadata = {}, {}
+
+        def write_output_prompt(self):
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None):
+            self._data, self._metadata = format_dict, md_dict or {}
+
+        def finish_displayhook(self):
+            OUTPUTS.add({"output_type": "execute_result", "execution_count": self.prompt_count,
+                         "data": self._data, "metadata": self._metadata})
+
+    class Shell(InteractiveShell):
+        displayhook_class = Type(Result)
+        display_pub_class = Type(Display)
+
+        def _showtraceback(self, etype, evalue, stb):
+            # What a Jupyter kernel sends as an error message.
+            try:
+                text = str(evalue)
+            except Exception:  # a learner's exception whose __str__ fails
+                text = "<unprintable exception>"
+            OUTPUTS.add({"output_type": "error", "ename": getattr(etype, "__name__", "Error"),
+                         "evalue": text, "traceback": [str(line) for line in stb]})
+
+        def enable_gui(self, gui=None):
+            pass   # figures are shown inline; there is no event loop to start
+
+        def ask_exit(self):
+            self.exit_now = True   # exit() or quit(): the runner stops after this cell
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "nocolor"
+    return Shell.instance(config=config)
+
+
+class Deadline:
+    """Interrupts the main thread after ``seconds``, as a kernel interrupt would."""
+
+    def __init__(self, seconds):
+        self.fired = False
+        self._lock = threading.Lock()
+        self._armed = True
+        self._main = threading.main_thread().ident
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def _fire(self):
+        with self._lock:
+            if self._armed:
+                self.fired = True
+                signal.pthread_kill(self._main, signal.SIGINT)
+
+    def run(self, work):
+        """Run ``work()``; returns whether the deadline interrupted it."""
+        # The learner may have replaced the handler; a time limit needs the default one.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            self._timer.start()
+            try:
+                work()
+            finally:
+                with self._lock:
+                    self._armed = False
+                self._timer.cancel()
+        except KeyboardInterrupt:
+            pass   # the interrupt arrived as the work ended
+        return self.fired
+
+
+def execute(shell, code, timeout):
+    """Run one cell; returns the reply for the grader."""
+    OUTPUTS.reset()
+    result = []
+    timed_out = Deadline(timeout).run(lambda: result.append(shell.run_cell(code, store_history=True)))
+    outputs = OUTPUTS.finish()
+    if timed_out:
+        outputs = [o for o in outputs if not (o["output_type"] == "error" and o["ename"] == "KeyboardInterrupt")]
+        outputs.append({"output_type": "error", "ename": "CellTimeoutError",
+                        "evalue": "the cell ran past its time limit",
+                        "traceback": ["CellTimeoutError: the cell ran past its time limit"]})
+    failed = any(o["output_type"] == "error" for o in outputs)
+    status = "timeout" if timed_out else ("error" if failed else "ok")
+    return {"status": status, "outputs": outputs, "truncated": OUTPUTS.truncated}
+
+
+def bridge(prefix, timeout):
+    """Answer one bridge request; the answer itself is in the files beside ``prefix``."""
+    OUTPUTS.reset()
+
+    def work():
+        from autograder import bridge as kernel_side
+        kernel_side.handle(prefix)
+
+    return {"status": "timeout" if Deadline(timeout).run(work) else "ok"}
 
 
 def main():
     workdir = sys.argv[1]
-    # Our stdout is the protocol channel; the kernel and anything it starts get
-    # /dev/null instead, so a stray write to fd 1 cannot corrupt a reply.
+    # Our stdin and stdout are the protocol; the learner's code, and anything it
+    # starts, gets /dev/null instead, so a stray read or write of fd 0, 1 or 2
+    # cannot take or corrupt a message.
+    requests = os.fdopen(os.dup(0), "r")
     channel = os.fdopen(os.dup(1), "w", buffering=1)
     devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.chdir(workdir)
+    sys.path[0] = ""   # the submission's own modules import, as in a kernel
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)   # figures inline, as ipykernel sets it
 
     def send(message):
         channel.write(json.dumps(message) + "\n")
 
-    nb = nbformat.v4.new_notebook()
-    client = NotebookClient(
-        nb, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
-        error_on_timeout={"ename": "CellTimeoutError", "evalue": "the cell ran past its time limit",
-                          "traceback": ["CellTimeoutError: the cell ran past its time limit"]},
-        extra_arguments=["--HistoryManager.hist_file=:memory:"],
-        resources={"metadata": {"path": workdir}})
     try:
-        with client.setup_kernel():
-            send({"status": "ready"})
-            for line in sys.stdin:
-                command = json.loads(line)
-                if command["op"] == "shutdown":
-                    break
-                cell = nbformat.v4.new_code_cell(command["code"])
-                nb.cells.append(cell)
-                client.timeout = command.get("timeout", 60)
-                started = time.monotonic()
-                try:
-                    client.execute_cell(cell, len(nb.cells) - 1)
-                except DeadKernelError:
-                    send({"status": "dead", "outputs": []})
-                    return
-                outputs, truncated = _cap([dict(o) for o in cell.outputs])
-                failed = [o for o in cell.outputs if o.get("output_type") == "error"]
-                # nbclient does not always record a timeout as an output; the clock does.
-                timed_out = time.monotonic() - started >= client.timeout or any(
-                    o.get("ename") == "CellTimeoutError" for o in failed)
-                status = "timeout" if timed_out else ("error" if failed else "ok")
-                send({"status": status, "outputs": outputs, "truncated": truncated})
-                cell.outputs = []   # the grader keeps them; the runner need not
+        shell = _make_shell()
+        sys.stdout, sys.stderr = OutputStream("stdout"), OutputStream("stderr")
+        sys.stdin = open(os.devnull)
+        send({"status": "ready"})
+        for line in requests:
+            command = json.loads(line)
+            if command["op"] == "shutdown":
+                break
+            timeout = command.get("timeout", 60)
+            if command["op"] == "bridge":
+                reply = bridge(command["prefix"], timeout)
+            else:
+                reply = execute(shell, command["code"], timeout)
+            if shell.exit_now:   # exit() or quit() in a cell: a kernel stops there
+                send({"status": "dead", "outputs": [], "why": "the notebook called exit()"})
+                return
+            send(reply)
     except Exception as err:
         send({"status": "dead", "outputs": [], "why": f"{type(err).__name__}: {err}"[:500]})
 

@@ -274,30 +274,42 @@ class SandboxedKernel:
 
     def execute(self, code, timeout):
         """Run ``code`` as a cell; returns ``{"status", "outputs", "truncated"}``."""
+        reply = self._ask({"op": "execute", "code": code, "timeout": timeout}, timeout)
+        reply["outputs"] = clean_outputs(reply.get("outputs"), self.flags)
+        if reply.get("truncated"):
+            self.flags.add("output-truncated")
+        return reply
+
+    def _ask(self, message, timeout):
+        """Send one message to the runner and read its reply.
+
+        The runner interrupts the work at ``timeout``; the extra time covers
+        code that ignores the interrupt, after which the sandbox is killed.
+        """
         if not self.alive:
             raise SandboxError("the kernel is no longer running", "kernel-died")
         self.wait_ready()
-        self.process.stdin.write((json.dumps({"op": "execute", "code": code, "timeout": timeout}) + "\n").encode())
-        self.process.stdin.flush()
-        # The runner interrupts a cell at `timeout`; the extra time covers a
-        # kernel that ignores the interrupt, after which the sandbox is killed.
+        self._send(message)
         reply = self._read(timeout + 15)
-        if reply.get("truncated"):
-            self.flags.add("output-truncated")
         if reply.get("status") == "timeout":
-            # The runner interrupted the cell; a kernel that ignores interrupts
-            # is still busy, and would answer nothing from now on.
-            probe = self._read_after(json.dumps({"op": "execute", "code": "pass", "timeout": 5}), 20)
-            if probe.get("status") != "ok":
+            self.flags.add("timeout")
+            # Interrupted; code that catches the interrupt may still be busy,
+            # and would answer nothing from now on.
+            self._send({"op": "execute", "code": "pass", "timeout": 5})
+            if self._read(20).get("status") != "ok":
                 self.kill()
                 raise SandboxError("the notebook ran past its time limit and ignored the interrupt "
                                    "(an infinite loop?)", "timeout")
         return reply
 
-    def _read_after(self, line, timeout):
-        self.process.stdin.write((line + "\n").encode())
-        self.process.stdin.flush()
-        return self._read(timeout)
+    def _send(self, message):
+        try:
+            self.process.stdin.write((json.dumps(message) + "\n").encode())
+            self.process.stdin.flush()
+        except OSError:   # the runner is gone: its pipe is closed
+            death = self._death()
+            self.kill()
+            raise death from None
 
     # -- the bridge ---------------------------------------------------------
     def request(self, request, arrays, timeout):
@@ -309,8 +321,8 @@ class SandboxedKernel:
         if arrays:
             np.savez(f"{prefix}.npz", **arrays)
         sandbox_prefix = f"{SANDBOX_WORKDIR}/{BRIDGE_DIR}/r{self._n}" if self._sandboxed() else str(prefix)
-        result = self.execute(f"__import__('autograder.bridge').bridge.handle({sandbox_prefix!r})", timeout)
-        if result["status"] == "timeout":
+        result = self._ask({"op": "bridge", "prefix": sandbox_prefix, "timeout": timeout}, timeout)
+        if result.get("status") == "timeout":
             raise SandboxError("a call into the notebook ran past its time limit (an infinite loop?)", "timeout")
         try:
             with open(f"{prefix}.out.json") as f:
@@ -353,6 +365,39 @@ class SandboxedKernel:
 
     def __exit__(self, *exc):
         self.close()
+
+
+_OUTPUT_FIELDS = {"stream": {"name": str, "text": str},
+                  "display_data": {"data": dict, "metadata": dict},
+                  "execute_result": {"data": dict, "metadata": dict, "execution_count": int},
+                  "error": {"ename": str, "evalue": str, "traceback": list}}
+
+
+def clean_outputs(outputs, flags):
+    """Cell outputs from the runner, as valid nbformat outputs; anything else is dropped.
+
+    The runner is the learner's own process, so its outputs are taken for the
+    feedback only, after a check of their form: a malformed one would make
+    nbgrader fail to save the notebook. Dropping one adds ``bad-kernel-reply``
+    to ``flags``.
+    """
+    clean = []
+    for output in outputs if isinstance(outputs, list) else [None]:
+        kind = output.get("output_type") if isinstance(output, dict) else None
+        fields = _OUTPUT_FIELDS.get(kind)
+        values = {key: output.get(key) for key in fields or ()}
+        if fields is None or not all(isinstance(values[key], t) for key, t in fields.items()):
+            flags.add("bad-kernel-reply")
+            continue
+        if kind == "stream" and values["name"] not in ("stdout", "stderr"):
+            values["name"] = "stdout"
+        if kind == "error":
+            values["traceback"] = [str(line) for line in values["traceback"]]
+        if kind in ("display_data", "execute_result"):
+            values["data"] = {str(k): v if isinstance(v, (str, dict, list)) else str(v)
+                              for k, v in values["data"].items()}
+        clean.append({"output_type": kind, **values})
+    return clean
 
 
 def _load_plain_arrays(path):
