@@ -187,9 +187,9 @@ def autograde(root, assignment, student, engine="trusted", overrides=None):
                   f"autograding {student}/{assignment}")
 
 
-def generate_feedback(root, assignment, student=None):
+def generate_feedback(root, assignment, student=None, overrides=None):
     """Write feedback HTML under ``<root>/feedback/<student>/<assignment>``."""
-    return _check(_api(root).generate_feedback(assignment, student, force=True),
+    return _check(_api(root, overrides=overrides).generate_feedback(assignment, student, force=True),
                   f"feedback for {assignment}")
 
 

@@ -55,6 +55,9 @@ def nbgrader_config(root=REPO_ROOT, engine="trusted"):
     from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
     c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+    from autograder.feedback import FeedbackExporter
+
+    c.GenerateFeedback.exporter_class = FeedbackExporter
     if engine == "trusted":
         from nbconvert.preprocessors import ClearMetadataPreprocessor
         from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,

@@ -5,10 +5,15 @@ grades, feedback, CSV) on a scratch course, once per assignment.
 """
 
 import csv
+import re
+import shutil
 
 import pytest
+from bs4 import BeautifulSoup
+from nbconvert.exporters import HTMLExporter
 
 from autograder import pipeline
+from autograder.feedback import MISSING_ALT, add_missing_alt
 from autograder.examples import grade_example_class, load_examples
 from conftest import REPO_ROOT
 
@@ -70,6 +75,30 @@ def test_feedback_and_grades_csv_are_written(graded):
     assert rows["reference"]["score"] == "100" and rows["reference"]["max_score"] == "100"
     for example, result in results:
         assert set(rows[example.student]["failed_tests"].split()) == result.failed
+
+
+def test_feedback_pages_are_the_pages_stock_nbgrader_writes(graded, tmp_path):
+    # Our exporter skips HTMLExporter's BeautifulSoup pass and caches compiled
+    # templates: the page must not change, apart from how the HTML is spelled.
+    assignment, root, results = graded
+    stock_root = tmp_path / "class"
+    shutil.copytree(root, stock_root)
+    pipeline.generate_feedback(stock_root, assignment, overrides={"GenerateFeedback": {"exporter_class": HTMLExporter}})
+    for example, _ in results:
+        ours, = (root / "feedback" / example.student / assignment).glob("*.html")
+        stock, = (stock_root / "feedback" / example.student / assignment).glob("*.html")
+        page = ours.read_text()
+        assert str(BeautifulSoup(page, "html.parser")) == stock.read_text(), example.student
+        images = re.findall(r"<img\b[^>]*>", page)
+        assert all(" alt=" in tag for tag in images), example.student
+    assert any(re.search(r"<img\b", p.read_text()) for p in (root / "feedback").rglob("*.html")), \
+        "no feedback page has a figure: the comparison above saw no image"
+
+
+def test_missing_alt_text_is_added_and_given_alt_text_kept():
+    html = '<p><img src="a.png"><img alt="loss curve" src="b.png"><imgx src="c"></p>'
+    assert add_missing_alt(html) == (f'<p><img alt="{MISSING_ALT}" src="a.png"><img alt="loss curve" src="b.png">'
+                                     '<imgx src="c"></p>')
 
 
 def test_every_example_file_is_documented():
