@@ -146,11 +146,18 @@ def _files(path):
                   and not p.name.startswith("."))
 
 
-def _assign(files, layout_root, expected, assignment):
-    """student -> the files that student handed in (notebooks and anything else)."""
+def _assign(files, layout_root, expected, assignment, other_assignments=()):
+    """student -> the files that student handed in (notebooks and anything else).
+
+    Files in a folder named after another of the course's assignments belong
+    to that assignment (a course's own ``submitted/`` holds them all), so
+    they are left out rather than taken for this one's.
+    """
     found = {}
     for path in files:
         rel = path.relative_to(layout_root)
+        if any(part in other_assignments for part in rel.parts[:-1]):
+            continue
         if len(rel.parts) >= 3 and rel.parts[-2] == assignment:      # nbgrader: <student>/<assignment>/x.ipynb
             student = rel.parts[-3]
         elif len(rel.parts) >= 2:                                      # LMS: a folder per student
@@ -205,8 +212,9 @@ def collect(submissions, course_root, assignment):
         else:
             raise ValueError(f"{submissions} is neither a folder nor a zip file of submissions")
         files = _files(layout_root)
+        others = {p.name for p in (course_root / SOURCE_DIR).iterdir() if p.is_dir()} - {assignment}
         out = []
-        for student, paths in sorted(_assign(files, layout_root, expected, assignment).items()):
+        for student, paths in sorted(_assign(files, layout_root, expected, assignment, others).items()):
             notebooks = [p for p in paths if p.suffix == ".ipynb"]
             result = _collect_student(student, notebooks, expected, course_root, assignment, layout_root)
             extra = len(paths) - len(notebooks)
