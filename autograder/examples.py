@@ -114,22 +114,25 @@ def build_submission(example, root):
     return manual
 
 
-def grade_examples(root, assignment, progress=print):
+def grade_examples(root, assignment, progress=True):
     """Build, autograde and manually grade every example submission of ``assignment``.
 
     ``root`` must be a course directory whose release is already generated.
+    Grading goes through :func:`pipeline.grade_class`, as an instructor's
+    ``grade`` command does: in parallel, with a progress bar if ``progress``.
 
     Returns
     -------
     list of (Example, SubmissionResult)
     """
     examples = load_examples(assignment)
-    for i, example in enumerate(examples, 1):
-        progress(f"[{i}/{len(examples)}] grading {example.student} ({assignment})")
-        manual = build_submission(example, root)
-        pipeline.autograde(root, assignment, example.student)
-        if manual:
-            pipeline.set_manual_grades(root, assignment, example.student, manual)
+    manual = {example.student: build_submission(example, root) for example in examples}
+    report = pipeline.grade_class(root, assignment, force=True, progress=progress)
+    if report.errors:
+        raise pipeline.GradingError(f"example submissions of {assignment} could not be graded: {report.errors}")
+    for student, scores in manual.items():
+        if scores:
+            pipeline.set_manual_grades(root, assignment, student, scores)
     by_student = {r.student: r for r in pipeline.results(root, assignment)}
     return [(example, by_student[example.student]) for example in examples]
 
@@ -137,11 +140,12 @@ def grade_examples(root, assignment, progress=print):
 DEMO_MARK = ".demo-class"
 
 
-def grade_example_class(root, names=None, progress=print):
+def grade_example_class(root, names=None, progress=True):
     """Make a scratch course at ``root`` and grade every example class in it.
 
     Copies ``source/``, releases it, autogrades the examples, records their
-    manual grades, writes feedback HTML and ``<root>/grades.csv``. A ``root``
+    manual grades, writes feedback HTML (again, now with the manual grades)
+    and ``<root>/grades.csv``. A ``root``
     that exists must be one this function made (it is replaced), so pointing
     it at a real course by mistake cannot wipe a gradebook.
 

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
     root = tmp_path_factory.mktemp(request.param) / "class"
-    return request.param, root, grade_example_class(root, [request.param], progress=lambda _: None)
+    return request.param, root, grade_example_class(root, [request.param], progress=False)
 
 
 def _by_student(graded):
