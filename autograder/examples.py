@@ -145,9 +145,9 @@ def grade_example_class(root, names=None, progress=True):
 
     Copies ``source/``, releases it, autogrades the examples, records their
     manual grades, writes feedback HTML (again, now with the manual grades)
-    and ``<root>/grades.csv``. A ``root``
-    that exists must be one this function made (it is replaced), so pointing
-    it at a real course by mistake cannot wipe a gradebook.
+    and ``<root>/grades.csv``. A ``root`` that exists must be one this
+    function made (it is replaced), so pointing it at a real course by
+    mistake cannot wipe a gradebook.
 
     Returns
     -------
