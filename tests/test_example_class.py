@@ -13,8 +13,8 @@ from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 
 from autograder import pipeline
-from autograder.feedback import MISSING_ALT, add_missing_alt
 from autograder.examples import grade_example_class, load_examples
+from autograder.feedback import MISSING_ALT, add_missing_alt
 from conftest import REPO_ROOT
 
 ASSIGNMENTS = pipeline.assignments(REPO_ROOT)
