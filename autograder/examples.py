@@ -1,6 +1,6 @@
 """The bundled example class: one submission per must-catch bug, built from the release.
 
-``autograder/examples/<assignment>/<student>.py`` describes one submission:
+``examples/<assignment>/<student>.py`` describes one submission:
 
 * ``SOLUTIONS``: grade id -> the whole source of that solution cell as the
   student wrote it. Solution cells not listed get the reference solution.
@@ -28,7 +28,9 @@ from autograder import pipeline
 from autograder.pipeline import SOLUTION_MARKERS
 from autograder.settings import RELEASE_DIR, REPO_ROOT, SOURCE_DIR
 
-EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+# Outside the `autograder` package: the sandbox mounts that package, and the
+# examples hold solutions.
+EXAMPLES_DIR = REPO_ROOT / "examples"
 
 
 @dataclass

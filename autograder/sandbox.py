@@ -156,16 +156,14 @@ def bwrap_command(workdir, course_root, command):
         args += ["--tmpfs", str(hidden)]
     for keep in (Path(sys.prefix), REPO_ROOT / "course", REPO_ROOT / "autograder", REPO_ROOT / "data"):
         args += ["--ro-bind", str(keep), str(keep)]
-    for hidden in ("examples", "build"):
-        if (REPO_ROOT / "autograder" / hidden).exists():
-            args += ["--tmpfs", str(REPO_ROOT / "autograder" / hidden)]
+    if (REPO_ROOT / "autograder" / "build").exists():
+        args += ["--tmpfs", str(REPO_ROOT / "autograder" / "build")]
     # The empty folders that hide the course are read-only too: a write there
     # fails, as it would anywhere outside the submission's own copy.
     for hidden in hidden_roots:
         args += ["--remount-ro", str(hidden)]
-    for hidden in ("examples", "build"):
-        if (REPO_ROOT / "autograder" / hidden).exists():
-            args += ["--remount-ro", str(REPO_ROOT / "autograder" / hidden)]
+    if (REPO_ROOT / "autograder" / "build").exists():
+        args += ["--remount-ro", str(REPO_ROOT / "autograder" / "build")]
     args += ["--bind", str(workdir), SANDBOX_WORKDIR, "--chdir", SANDBOX_WORKDIR,
              "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp/home",

@@ -66,7 +66,7 @@ def test_the_sandbox_sees_only_its_own_copy(course):
     outside = REPO_ROOT / "pwned-by-submission.txt"
     code = PROBE.format(
         source=str(REPO_ROOT / "source" / ASSIGNMENT / "softmax_regression.ipynb"),
-        examples=str(REPO_ROOT / "autograder" / "examples" / ASSIGNMENT / "reference.py"),
+        examples=str(REPO_ROOT / "examples" / ASSIGNMENT / "reference.py"),
         course_source=str(course / "source" / ASSIGNMENT / "softmax_regression.ipynb"),
         gradebook=str(course / "gradebook.db"),
         other=str(course / "submitted" / "other" / ASSIGNMENT / "softmax_regression.ipynb"),
