@@ -65,7 +65,7 @@ def step_references(loss, nn_params, X, y, lambda_, input_layer_size, hidden_lay
     return {**deltas, "Theta1_grad": grad[:n1].reshape(h, n + 1), "Theta2_grad": grad[n1:].reshape(K, h + 1)}
 
 
-def relative_error(a, b):
+def _relative_error(a, b):
     """``||a - b|| / (||a|| + ||b||)``, 0 when both are 0."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     denom = np.linalg.norm(a) + np.linalg.norm(b)
@@ -95,7 +95,7 @@ def compare_steps(tensors, references, tol=1e-7):
     for name, tensor in zip(STEPS, tensors):
         expected = references[name]
         shape = np.shape(tensor)
-        err = relative_error(tensor, expected) if shape == expected.shape else None
+        err = _relative_error(tensor, expected) if shape == expected.shape else None
         rows.append((name, shape, expected.shape, err))
         if first_wrong is None and (err is None or err > tol):
             first_wrong = name
