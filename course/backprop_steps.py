@@ -66,8 +66,10 @@ def step_references(loss, nn_params, X, y, lambda_, input_layer_size, hidden_lay
 
 
 def _relative_error(a, b):
-    """``||a - b|| / (||a|| + ||b||)``, 0 when both are 0."""
+    """``||a - b|| / (||a|| + ||b||)``, 0 when both are 0, inf when either holds nan or inf."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return float("inf")
     denom = np.linalg.norm(a) + np.linalg.norm(b)
     return float(np.linalg.norm(a - b) / denom) if denom > 0 else 0.0
 
@@ -97,7 +99,7 @@ def compare_steps(tensors, references, tol=1e-7):
         shape = np.shape(tensor)
         err = _relative_error(tensor, expected) if shape == expected.shape else None
         rows.append((name, shape, expected.shape, err))
-        if first_wrong is None and (err is None or err > tol):
+        if first_wrong is None and (err is None or not err <= tol):   # nan disagrees too
             first_wrong = name
     return rows, first_wrong
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder import checks
-from course.backprop_steps import STEPS, compare_steps, step_references
+from course.backprop_steps import STEPS, compare_steps, format_steps, step_references
 from course.gradient_check import numerical_gradient
 from conftest import REPO_ROOT
 
@@ -93,7 +93,10 @@ def test_each_known_backprop_mistake_is_named_at_the_tensor_where_it_starts(nb):
              "bias_in_grad": "Theta1_grad", "no_grad_penalty": "Theta1_grad"}
     for variant, name in first.items():
         tensors = nb["ref_nnCost"](*args, variant=variant)[2]
-        assert compare_steps(tensors, references)[1] == name, variant
+        rows, first_wrong = compare_steps(tensors, references)
+        assert first_wrong == name, variant
+        line = next(line for line in format_steps(rows).splitlines() if line.startswith(name))
+        assert line.endswith("DISAGREES"), (variant, line)
         assert nb["tensor_hint"](name, tensors[STEPS.index(name)], args).startswith("It matches"), variant
 
 
@@ -119,3 +122,10 @@ def test_random_init_and_predict_shapes(nb):
     assert W.shape == (25, 785) and np.abs(W).max() <= np.sqrt(6) / np.sqrt(809)
     p = nb["predict"](W, nb["randInitializeWeights"](25, 10, np.random.default_rng(1)), np.zeros((7, 784)))
     assert p.shape == (7,) and p.dtype.kind == "i"
+
+
+def test_a_tensor_holding_nan_disagrees(nb):
+    args = nb["random_problem"]("nan", 3, 4, 2, 5, 0.0)
+    tensors = list(nb["nnBackprop"](*args))
+    tensors[1] = np.full_like(tensors[1], np.nan)
+    assert compare_steps(tensors, step_references(nb["nnLoss"], *args))[1] == "delta2"
