@@ -47,6 +47,14 @@ def test_reference_and_alternative_solutions_score_100(graded):
         assert not result.pending
 
 
+def test_fair_variants_score_100(graded):
+    # Correct code written with the guards learners copy from libraries (fair_*.py) loses nothing.
+    for example, result in graded[2]:
+        if example.student.startswith("fair_"):
+            assert (result.score, result.max_score) == (100, 100), example.student
+            assert not example.expected_failures, example.student
+
+
 def test_blank_release_scores_only_the_points_of_provided_code(graded):
     example, result = _by_student(graded)["blank"]
     provided = sum(t.max_points for t in result.tests if not t.manual and t.grade_id not in example.expected_failures)
