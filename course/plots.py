@@ -141,3 +141,44 @@ def show_misclassified(X, y_true, y_pred, n=20, ncols=10):
     titles = [f"{t}\u2192{p}" for t, p in zip(y_true[wrong], y_pred[wrong])]
     return show_digits(np.asarray(X)[wrong], titles=titles, ncols=ncols,
                        suptitle="misclassified (true\u2192predicted)")
+
+
+def plot_hyperparameter_search(values, validation_accuracy, chosen, name="learning rate", log_scale=True):
+    """Validation accuracy against one hyperparameter, with the chosen value marked.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The values tried, e.g. learning rates.
+    validation_accuracy : sequence of float
+        Accuracy on the validation set for each value, in [0, 1].
+    chosen : float
+        The value picked (one of ``values``); drawn as a red dot.
+    name : str
+        The hyperparameter, for the x-axis label.
+    log_scale : bool
+        Log x-axis, for values that grow by factors (learning rates, lambdas).
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ or ``chosen`` is not one of ``values``.
+    """
+    values = np.asarray(values, dtype=float)
+    validation_accuracy = np.asarray(validation_accuracy, dtype=float)
+    if values.shape != validation_accuracy.shape:
+        raise ValueError(f"{values.size} values but {validation_accuracy.size} accuracies: give one accuracy per value")
+    matches = np.flatnonzero(np.isclose(values, chosen, rtol=1e-12, atol=0))
+    if matches.size == 0:
+        raise ValueError(f"the chosen {name} {chosen} is not one of the values tried {values.tolist()}")
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    ax.plot(values, validation_accuracy, "o-", label="validation accuracy")
+    ax.plot(values[matches[0]], validation_accuracy[matches[0]], "o", color="red", markersize=10,
+            label=f"chosen: {chosen:g}")
+    if log_scale:
+        ax.set_xscale("log")
+    ax.set_xlabel(name)
+    ax.set_ylabel("validation accuracy")
+    ax.legend()
+    fig.tight_layout()
+    return fig
