@@ -75,7 +75,7 @@ def show_templates(W, titles=None, ncols=10, suptitle=None):
     return fig
 
 
-def plot_learning_curves(loss, train_accuracy, test_accuracy=None, per="batch"):
+def plot_learning_curves(loss, train_accuracy, test_accuracy=None, per="batch", eval_label="test"):
     """Loss (left) and accuracy (right) against training steps.
 
     Parameters
@@ -83,9 +83,11 @@ def plot_learning_curves(loss, train_accuracy, test_accuracy=None, per="batch"):
     loss, train_accuracy : sequence of float
         One value per step (batch or epoch).
     test_accuracy : sequence of float, optional
-        Same length as ``train_accuracy``.
+        Accuracy on held-out data, same length as ``train_accuracy``.
     per : str
         What one step is, for the x-axis label.
+    eval_label : str
+        What the held-out data is ("test", "validation"), for the legend.
     """
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
     ax_loss.plot(np.asarray(loss, dtype=float), label="train loss")
@@ -94,7 +96,7 @@ def plot_learning_curves(loss, train_accuracy, test_accuracy=None, per="batch"):
     ax_loss.legend()
     ax_acc.plot(np.asarray(train_accuracy, dtype=float), label="train (this batch)" if per == "batch" else "train")
     if test_accuracy is not None and len(test_accuracy):
-        ax_acc.plot(np.asarray(test_accuracy, dtype=float), label="test")
+        ax_acc.plot(np.asarray(test_accuracy, dtype=float), label=eval_label)
     ax_acc.set_xlabel(per)
     ax_acc.set_ylabel("accuracy")
     ax_acc.set_ylim(0, 1)

@@ -43,6 +43,9 @@ def test_learning_curves_plot_the_given_values():
     assert np.array_equal(ax_loss.lines[0].get_ydata(), loss)
     assert [list(line.get_ydata()) for line in ax_acc.lines] == [train, test]
     assert ax_acc.get_ylim() == (0, 1)
+    assert [line.get_label() for line in ax_acc.lines] == ["train (this batch)", "test"]
+    relabelled = plots.plot_learning_curves(loss, train, test, eval_label="validation")
+    assert relabelled.axes[1].lines[1].get_label() == "validation"
 
 
 def test_confusion_matrix_counts_pairs():
