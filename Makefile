@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 SYSTEM := $(VENV)/.system
 
-.PHONY: demo test lab release bench-grade lock data clean
+.PHONY: demo test lab release student-pack bench-grade lock data clean
 
 demo: $(READY) $(SYSTEM)  ## release the notebooks and grade the bundled example class
 	$(BIN)/python -m autograder demo
@@ -20,6 +20,9 @@ lab: $(READY)  ## JupyterLab on the student notebooks, with nbgrader's extension
 
 release: $(READY)  ## regenerate notebooks/ from source/
 	$(BIN)/python -m autograder release
+
+student-pack: $(READY)  ## dist/nn-from-scratch-student.zip for learners: no source/, solution or hidden test
+	$(BIN)/python -m autograder.student_pack
 
 bench-grade: $(READY) $(SYSTEM)  ## time this pipeline against plain nbgrader on 40 submissions (~7 min)
 	$(BIN)/python -m autograder.bench --students 40
