@@ -1,4 +1,4 @@
-# Two commands on a fresh machine with Python 3.11+:  make demo  and  make test.
+# Two commands on a fresh machine with Python 3.11.2+:  make demo  and  make test.
 # Each creates .venv from the pinned requirements the first time (a minute or
 # two); later runs reuse it and start at once.
 PYTHON ?= python3
@@ -53,7 +53,7 @@ $(SYSTEM): | $(READY)
 	@touch $@
 
 $(READY): requirements.txt data/requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=/path/to/python3.11")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11, 2) else "Python 3.11.2 or newer is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=/path/to/python3.11")'
 	test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet --upgrade pip; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r data/requirements.txt

@@ -20,6 +20,7 @@ import argparse
 import importlib.metadata
 import re
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -41,10 +42,24 @@ LEARNER_MODULES = ("autograder/__init__.py", "autograder/checks.py", "autograder
 # Assignment List. Their dependencies are taken from the course's lock.
 LEARNER_PACKAGES = ("numpy", "matplotlib", "tqdm", "ipywidgets", "jupyterlab", "ipykernel", "nbgrader")
 
-# The Pythons the lock is checked against (tests/test_environment.py): every
-# marker of a dependency is evaluated for each, so that the learner's list is
-# complete whichever of them a learner has.
-SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
+
+def python_promise(root=REPO_ROOT):
+    """The Pythons the course supports, from ``pyproject.toml``: ``(floor, versions)``.
+
+    ``floor`` is the lowest version ``requires-python`` admits (``"3.11.2"``);
+    ``versions`` are the ``Programming Language :: Python :: 3.x`` classifiers
+    (``("3.11", "3.12", "3.13")``). The README states the same, and
+    tests/test_environment.py checks the lock against both.
+    """
+    project = tomllib.loads((Path(root) / "pyproject.toml").read_text())["project"]
+    floor = re.fullmatch(r">=\s*([\d.]+)", project["requires-python"].strip())
+    if not floor:
+        raise PackError(f"pyproject.toml: requires-python should be '>=X.Y.Z', not {project['requires-python']!r}")
+    prefix = "Programming Language :: Python :: "
+    versions = tuple(c.removeprefix(prefix) for c in project.get("classifiers", ())
+                     if re.fullmatch(re.escape(prefix) + r"3\.\d+", c))
+    return floor.group(1), versions
+
 
 # Markers that open and close what the release hides in an instructor's notebook.
 INSTRUCTOR_MARKERS = {
@@ -82,7 +97,7 @@ def learner_requirements(lock_path=REPO_ROOT / "requirements.txt", packages=LEAR
 
     The dependencies are read from the installed distributions' metadata
     (``Requires-Dist``); a dependency counts if its marker holds for any of
-    :data:`SUPPORTED_PYTHONS` on this platform. Dependencies that are not in the
+    the supported Pythons (:func:`python_promise`) on this platform. Dependencies that are not in the
     lock (``colorama`` on Windows, say) are left to pip, which adds them where
     they apply.
 
@@ -107,6 +122,7 @@ def learner_requirements(lock_path=REPO_ROOT / "requirements.txt", packages=LEAR
     from packaging.requirements import Requirement
 
     lock = _lock(lock_path)
+    _, supported = python_promise()
     wanted, queue = set(), [_normalise(p) for p in packages]
     while queue:
         name = queue.pop()
@@ -128,16 +144,21 @@ def learner_requirements(lock_path=REPO_ROOT / "requirements.txt", packages=LEAR
             applies = requirement.marker is None or any(
                 requirement.marker.evaluate({"python_version": version, "python_full_version": f"{version}.0",
                                              "extra": ""})
-                for version in SUPPORTED_PYTHONS)
+                for version in supported)
             if applies and dependency in lock:
                 queue.append(dependency)
     return [f"{lock[n][0]}=={lock[n][1]}" for n in sorted(wanted)]
 
 
-def _requirements_file(lines):
+def _python_text(root):
+    floor, versions = python_promise(root)
+    return f"Python {floor} or newer (supported: {', '.join(versions[:-1])} and {versions[-1]})"
+
+
+def _requirements_file(lines, root):
     header = [
         "# What learners install: numpy, matplotlib, JupyterLab and nbgrader's Validate,",
-        "# pinned to the versions the course is tested with (Python 3.11.2 to 3.13).",
+        f"# pinned to the versions the course is tested with, for {_python_text(root)}.",
         "#   python3 -m venv .venv",
         "#   .venv/bin/python -m pip install -r requirements.txt",
     ]
@@ -175,7 +196,7 @@ def pack_contents(root=REPO_ROOT):
         files.update({name: path.read_bytes() for name, path in _files_under(folder, root).items()})
     for module in LEARNER_MODULES:
         files[module] = (root / module).read_bytes()
-    files["requirements.txt"] = _requirements_file(learner_requirements(root / "requirements.txt")).encode()
+    files["requirements.txt"] = _requirements_file(learner_requirements(root / "requirements.txt"), root).encode()
     files["README.md"] = student_readme(root).encode()
     return files
 
@@ -192,7 +213,7 @@ cells tell you which mistake you made.
 
 ## Set up (once)
 
-You need Python 3.11.2 or newer (3.11, 3.12 and 3.13 are supported). From this folder:
+You need {_python_text(root)}. From this folder:
 
 ```
 python3 -m venv .venv
