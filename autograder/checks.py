@@ -226,3 +226,30 @@ def expect_close(actual, expected, what, hint="", rtol=1e-7, atol=1e-10):
     if not np.allclose(actual, expected, rtol=rtol, atol=atol):
         worst = float(np.max(np.abs(actual - expected)))
         fail(f"{what} is off by up to {worst:.3g}. {hint}".strip())
+
+
+def _show_failures_in_words():
+    """In a notebook, a failed check shows its message, not a traceback.
+
+    The message is written for the learner; the traceback of a check is
+    checks.py's own frames, which say nothing to them. The cell still ends in
+    an error (``CheckFailure``), so Jupyter stops a "run all" there and
+    nbgrader still scores the test as failed. Outside IPython this does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def in_words(shell, etype, value, tb, tb_offset=None):
+        text = ["\x1b[31mTest failed:\x1b[0m " + str(value)]
+        shell._showtraceback(etype, value, text)   # what a kernel sends as the cell's error
+        return text
+
+    shell.set_custom_exc((CheckFailure,), in_words)
+
+
+_show_failures_in_words()

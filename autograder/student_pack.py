@@ -122,7 +122,7 @@ def learner_requirements(lock_path=REPO_ROOT / "requirements.txt", packages=LEAR
     from packaging.requirements import Requirement
 
     lock = _lock(lock_path)
-    _, supported = python_promise()
+    _, supported = python_promise(Path(lock_path).parent)
     wanted, queue = set(), [_normalise(p) for p in packages]
     while queue:
         name = queue.pop()

@@ -86,7 +86,8 @@ def test_build_refuses_a_leaking_pack(tmp_path):
     nbformat.write(source, root / RELEASE_DIR / "a1" / "a1.ipynb")   # "released" with its solution
     for module in student_pack.LEARNER_MODULES:
         (root / module).write_text("")
-    (root / "requirements.txt").write_text((REPO_ROOT / "requirements.txt").read_text())
+    for name in ("requirements.txt", "pyproject.toml"):
+        (root / name).write_text((REPO_ROOT / name).read_text())
     with pytest.raises(student_pack.PackError, match="would leak instructor content"):
         student_pack.build(tmp_path / "out.zip", root)
     assert not (tmp_path / "out.zip").exists()
