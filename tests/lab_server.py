@@ -69,6 +69,9 @@ def jupyter_lab(root, startup_timeout=120):
     jupyter = Path(sys.executable).with_name("jupyter")
     port, token = free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_CONFIG_PATH=str(REPO_ROOT / "autograder"), NN_COURSE_ROOT=str(root))
+    # `make lab` does not activate the virtualenv: its bin/ is not on PATH
+    # (the grading code adds it to this process's PATH; the server must not inherit that).
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if Path(p) != jupyter.parent)
     # Keep the user's own Jupyter settings and workspaces out of the test.
     env["JUPYTER_CONFIG_DIR"] = str(Path(root) / ".jupyter-config")
     env["JUPYTERLAB_SETTINGS_DIR"] = str(Path(root) / ".jupyter-config" / "lab" / "user-settings")
