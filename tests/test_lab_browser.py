@@ -56,6 +56,13 @@ def _open(lab, page, path):
     """Open the notebook at ``path`` (relative to the course) alone, and wait for its kernel."""
     page.goto(lab.page(f"lab/tree/{path}?reset"))    # ?reset: no tab of the previous notebook reopens
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    # The page shows "idle" before a kernel exists; the server knows when it has started.
+    deadline = time.monotonic() + 120
+    while not any(s["path"] == path and s["kernel"]["execution_state"] == "idle"
+                  for s in lab.request("api/sessions")):
+        if time.monotonic() > deadline:
+            pytest.fail(f"no idle kernel for {path} after 120 s:\n{lab.log_tail()}")
+        time.sleep(0.5)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
 
 
@@ -78,7 +85,12 @@ def _prompts(page):
 def _wait_for_run(page, timeout):
     """Wait until no cell is queued or running ("[*]"); returns the prompts then."""
     deadline = time.monotonic() + timeout
-    time.sleep(1)   # the click queues the cells; give the page a moment to mark them
+    started = time.monotonic() + 30
+    # The click queues the cells: wait until the page marks one queued or run.
+    while not any("*" in p or re.search(r"\d", p) for p in _prompts(page)):
+        if time.monotonic() > started:
+            pytest.fail("no cell started running within 30 s")
+        time.sleep(0.2)
     while time.monotonic() < deadline:
         prompts = _prompts(page)
         idle = page.query_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
@@ -133,6 +145,7 @@ def test_released_notebook_s_first_test_says_in_words_what_is_missing(lab_page, 
     assert not _stderr_outputs(page), f"{path}: a cell above the first test failed: {_stderr_outputs(page)}"
     cell.locator(".jp-InputArea-prompt").click()
     page.keyboard.press("Shift+Enter")
+    cell.locator(".jp-OutputArea-output").first.wait_for(timeout=120_000)   # a passing test shows nothing
     _wait_for_run(page, 120)
     cell.scroll_into_view_if_needed()
     shot = screenshot(page, "lab-first-test-" + path.split("/")[1])
