@@ -59,7 +59,8 @@ def _promise():
     """(floor, supported minor versions) from pyproject.toml: requires-python and the classifiers."""
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
     floor = re.fullmatch(r">=\s*(\d+\.\d+\.\d+)", project["requires-python"])
-    assert floor, f"requires-python should be '>=X.Y.Z' (the oldest Python promised), not {project['requires-python']!r}"
+    assert floor, (f"requires-python should be '>=X.Y.Z' (the oldest Python promised), "
+                   f"not {project['requires-python']!r}")
     prefix = "Programming Language :: Python :: "
     supported = [c.removeprefix(prefix) for c in project.get("classifiers", [])
                  if re.fullmatch(re.escape(prefix) + r"3\.\d+", c)]
@@ -69,7 +70,8 @@ def _promise():
 def test_readme_makefile_and_pyproject_promise_the_same_pythons():
     floor, supported = _promise()
     assert supported, "pyproject.toml lists no `Programming Language :: Python :: 3.x` classifier"
-    assert supported[0] == ".".join(floor.split(".")[:2]), "the floor should be a release of the oldest supported version"
+    assert supported[0] == ".".join(floor.split(".")[:2]), (
+        "the floor should be a release of the oldest supported version")
     readme = (REPO_ROOT / "README.md").read_text()
     promised = re.search(r"Python (\d+\.\d+\.\d+) or newer \(supported: ([\d., and]+?)[;)]", readme)
     assert promised, "README should say `Python X.Y.Z or newer (supported: ...)` before `make demo`"
@@ -93,8 +95,8 @@ def _locked_distributions():
                 dist = importlib.metadata.distribution(name)
             except importlib.metadata.PackageNotFoundError:
                 pytest.fail(f"{name} ({lock}) is not installed: rebuild .venv (rm -rf .venv && make .venv/.ready)")
-            assert dist.version == version, (
-                f"{name} {dist.version} is installed, {lock} pins {version}: rebuild .venv (rm -rf .venv && make .venv/.ready)")
+            assert dist.version == version, (f"{name} {dist.version} is installed, {lock} pins {version}: "
+                                             "rebuild .venv (rm -rf .venv && make .venv/.ready)")
             locked.append((name, version, dist))
     return locked
 

@@ -165,7 +165,7 @@ def test_validate_button_runs_the_self_check_and_shows_the_table_and_hints(lab_p
     text = dialog.inner_text()
     shot = screenshot(page, "lab-validate")
     _close(lab, path)
-    index, function = _first_test(path)
+    _, function = _first_test(path)
     assert re.search(r"FAILED\s+0/\d+\s+test_", text), f"no per-test table in the dialog (see {shot}):\n{text}"
     assert "autograded score: 0 /" in text
     assert not_implemented_message(function) in text, text

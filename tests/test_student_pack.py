@@ -107,14 +107,18 @@ def test_learner_requirements_are_the_lock_s_pins_for_the_notebooks_and_jupyterl
     assert not names & {"dask", "distributed", "psycopg2-binary", "playwright", "pytest", "pytest-xdist", "nh3"}
 
 
+def _unpack(output, folder):
+    with zipfile.ZipFile(output) as archive:
+        archive.extractall(folder)
+    return folder / student_pack.PACK_NAME
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("notebook", sorted(p.relative_to(REPO_ROOT).as_posix()
                                             for p in (REPO_ROOT / RELEASE_DIR).glob("*/*.ipynb")))
 def test_pack_notebooks_run_their_visible_tests(pack, notebook, tmp_path, monkeypatch):
     """Unpacked alone, each blank notebook runs, and each test says what is not implemented yet."""
-    _, output = pack
-    with zipfile.ZipFile(output) as archive:
-        archive.extractall(tmp_path)
-    unpacked = tmp_path / student_pack.PACK_NAME
+    unpacked = _unpack(pack[1], tmp_path)
     # The kernel must import the pack's own copies, not the repository's.
     monkeypatch.setenv("PYTHONPATH", str(unpacked))
     monkeypatch.delenv("NN_COURSE_DATA", raising=False)
@@ -153,3 +157,18 @@ def test_pack_notebooks_run_their_visible_tests(pack, notebook, tmp_path, monkey
         # cascade, not a missing file.
         if graded:
             assert ename in ("CheckFailure", "NameError"), f"{grade_id} failed with {ename}: {evalue}"
+
+
+@pytest.mark.slow
+def test_stock_validate_in_the_pack_lists_the_failing_tests_in_words(pack, tmp_path, monkeypatch):
+    """The pack's README promises nbgrader's Validate button: it runs there, without the course's grader."""
+    from nbgrader.validator import Validator
+
+    unpacked = _unpack(pack[1], tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(unpacked))
+    notebook = sorted((unpacked / RELEASE_DIR).glob("*/*.ipynb"))[0]
+    failed = Validator().validate(str(notebook))["failed"]
+    assert failed, "Validate found nothing to fix in a blank notebook"
+    assert any("is not implemented yet" in entry["raw_error"] for entry in failed)
+    assert not [entry["raw_error"] for entry in failed if "Traceback" in entry["raw_error"]
+                or "ModuleNotFoundError" in entry["raw_error"]]
