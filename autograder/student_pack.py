@@ -96,10 +96,11 @@ def learner_requirements(lock_path=REPO_ROOT / "requirements.txt", packages=LEAR
     """The pinned lines of the lock that learners need: ``packages`` and everything they depend on.
 
     The dependencies are read from the installed distributions' metadata
-    (``Requires-Dist``); a dependency counts if its marker holds for any of
-    the supported Pythons (:func:`python_promise`) on this platform. Dependencies that are not in the
-    lock (``colorama`` on Windows, say) are left to pip, which adds them where
-    they apply.
+    (``Requires-Dist``), extras included (``bleach[css]`` brings ``tinycss2``);
+    a dependency counts if its marker holds for any supported Python
+    (:func:`python_promise`) on this platform. Dependencies that are not in
+    the lock (``colorama`` on Windows, say) are left to pip, which adds them
+    where they apply.
 
     Parameters
     ----------
@@ -122,11 +123,13 @@ def learner_requirements(lock_path=REPO_ROOT / "requirements.txt", packages=LEAR
     from packaging.requirements import Requirement
 
     lock = _lock(lock_path)
-    _, supported = python_promise(Path(lock_path).parent)
-    wanted, queue = set(), [_normalise(p) for p in packages]
+    floor, supported = python_promise(Path(lock_path).parent)
+    pythons = [(floor, ".".join(floor.split(".")[:2]))] + [(f"{v}.0", v) for v in supported[1:]]
+    wanted = {}   # name -> the extras whose dependencies were followed
+    queue = [(_normalise(p), frozenset()) for p in packages]
     while queue:
-        name = queue.pop()
-        if name in wanted:
+        name, extras = queue.pop()
+        if name in wanted and extras <= wanted[name]:
             continue
         if name not in lock:
             raise PackError(f"{name} is not in {lock_path}: add it to requirements.in and run `make lock`")
@@ -137,16 +140,15 @@ def learner_requirements(lock_path=REPO_ROOT / "requirements.txt", packages=LEAR
         if installed.version != lock[name][1]:
             raise PackError(f"{name} {installed.version} is installed but the lock pins {lock[name][1]}: "
                             "rebuild .venv (rm -rf .venv && make .venv/.ready)")
-        wanted.add(name)
+        wanted[name] = wanted.get(name, frozenset()) | extras
         for text in installed.requires or ():
             requirement = Requirement(text)
             dependency = _normalise(requirement.name)
             applies = requirement.marker is None or any(
-                requirement.marker.evaluate({"python_version": version, "python_full_version": f"{version}.0",
-                                             "extra": ""})
-                for version in supported)
+                requirement.marker.evaluate({"python_full_version": full, "python_version": minor, "extra": extra})
+                for full, minor in pythons for extra in {""} | wanted[name])
             if applies and dependency in lock:
-                queue.append(dependency)
+                queue.append((dependency, frozenset(requirement.extras)))
     return [f"{lock[n][0]}=={lock[n][1]}" for n in sorted(wanted)]
 
 

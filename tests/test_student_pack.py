@@ -101,8 +101,9 @@ def test_learner_requirements_are_the_lock_s_pins_for_the_notebooks_and_jupyterl
     assert set(lines) <= lock, f"not pinned as in requirements.txt: {sorted(set(lines) - lock)}"
     names = {line.split("==")[0].lower().replace("_", "-") for line in lines}
     assert set(student_pack.LEARNER_PACKAGES) <= names
-    # What the notebooks need at run time, pulled in as dependencies.
-    assert {"ipython", "jupyter-client", "pyzmq", "tornado", "jupyter-server", "nbconvert"} <= names
+    # What the notebooks need at run time, pulled in as dependencies, and through
+    # extras (nbconvert needs bleach[css], hence tinycss2).
+    assert {"ipython", "jupyter-client", "pyzmq", "tornado", "jupyter-server", "nbconvert", "tinycss2"} <= names
     # The instructor's tools are not a learner's download.
     assert not names & {"dask", "distributed", "psycopg2-binary", "playwright", "pytest", "pytest-xdist", "nh3"}
 
