@@ -307,3 +307,30 @@ def check_steps(steps, threshold=1e-7):
                  f"where a correct one is below {threshold:.0e}. {hint}".strip())
         errors.append(error)
     return errors
+
+
+def _show_failures_in_words():
+    """In a notebook, a failed check shows its message, not a traceback.
+
+    The message is written for the learner; the traceback of a check is
+    checks.py's own frames, which say nothing to them. The cell still ends in
+    an error (``CheckFailure``), so Jupyter stops a "run all" there and
+    nbgrader still scores the test as failed. Outside IPython this does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def in_words(shell, etype, value, tb, tb_offset=None):
+        text = ["\x1b[31mTest failed:\x1b[0m " + str(value)]
+        shell._showtraceback(etype, value, text)   # what a kernel sends as the cell's error
+        return text
+
+    shell.set_custom_exc((CheckFailure,), in_words)
+
+
+_show_failures_in_words()

@@ -7,6 +7,7 @@ from traitlets.config import Config
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIR = "source"
 RELEASE_DIR = "notebooks"
+EXCHANGE_DIR = "exchange"
 CELL_TIMEOUT_SECONDS = 300
 GRADING_REPORT_SUFFIX = ".grading.json"  # autograder.trusted writes <notebook>.grading.json
 RESUME_MARKER = ".graded-from"           # written by autograder.pipeline once a submission is graded
@@ -38,6 +39,10 @@ def nbgrader_config(root=REPO_ROOT, engine="trusted"):
     c.CourseDirectory.source_directory = SOURCE_DIR
     c.CourseDirectory.release_directory = RELEASE_DIR
     c.CourseDirectory.db_url = db_url(root)
+    # nbgrader's exchange, through which the Assignment List in JupyterLab
+    # fetches released assignments and submits them, is a folder of the course
+    # (git-ignored; autograder/nbgrader_config.py creates it for `make lab`).
+    c.Exchange.root = str(root / EXCHANGE_DIR)
     # The grader's own files in a submission's folders (a grading report, the
     # resume marker) are never copied: not from a submission into the
     # autograded folder, where a forged report could add messages, and not
