@@ -257,7 +257,8 @@ def _unpack(archive, into):
                 continue
             if size > SMALL_ENTRY_BYTES and size / packed > MAX_COMPRESSION_RATIO:
                 refused[target] = (f"{Path(info.filename).name} is compressed {size // packed}:1 in the zip, "
-                                   f"more than {MAX_COMPRESSION_RATIO}:1 (a zip bomb?); unpack it yourself if it is real")
+                                   f"more than {MAX_COMPRESSION_RATIO}:1 (a zip bomb?); "
+                                   "unpack it yourself if it is real")
                 continue
             total += size
             if total > MAX_UNPACKED_BYTES:

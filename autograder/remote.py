@@ -172,7 +172,8 @@ class RemoteCallable(_Remote):
 
 # Exception names that say something about a mistake and nothing else.
 _KNOWN_EXCEPTIONS = {name for name, value in vars(builtins).items()
-                     if isinstance(value, type) and issubclass(value, BaseException)} | {"LinAlgError", "AxisError"}
+                     if isinstance(value, type) and issubclass(value, BaseException)}
+_KNOWN_EXCEPTIONS |= {"LinAlgError", "AxisError"}   # numpy's
 
 
 class TrustedNamespace(dict):

@@ -158,11 +158,13 @@ def _markdown_tokens(source):
     return MarkdownWithMath(renderer=None)(source)
 
 
-def unsafe_markdown(source):
+def unsafe_markdown(source, attachments=None):
     """What in a markdown text would not render to inert HTML; an empty list if nothing.
 
     Uses nbconvert's own markdown parser (``MarkdownWithMath``), the one that
-    renders markdown cells in feedback pages and formgrader.
+    renders markdown cells in feedback pages and formgrader. ``attachments``
+    are the cell's: an image of a missing attachment would stop nbconvert
+    rendering the whole page.
     """
     found = []
     stack = list(_markdown_tokens(source))
@@ -175,14 +177,17 @@ def unsafe_markdown(source):
             found.append("a mermaid block (nbconvert copies it unescaped)")
         elif kind in ("link", "image") and not safe_url(token["attrs"].get("url", ""), image=kind == "image"):
             found.append(f"{kind} to {token['attrs'].get('url', '')[:60]!r}")
+        elif kind == "image" and token["attrs"].get("url", "").startswith("attachment:") and (
+                token["attrs"]["url"][len("attachment:"):] not in (attachments or {})):
+            found.append(f"image of a missing attachment {token['attrs']['url'][:60]!r}")
         if isinstance(token.get("children"), list):
             stack.extend(token["children"])
     return found
 
 
-def inert_markdown(source):
+def inert_markdown(source, attachments=None):
     """``source`` if it renders to inert HTML, else the same text shown verbatim in a code block."""
-    if not unsafe_markdown(source):
+    if not unsafe_markdown(source, attachments):
         return source
     longest, run = 0, 0
     for ch in source:
@@ -263,7 +268,7 @@ def make_inert(nb, keep_locked=True):
     for index, cell in enumerate(nb.cells):
         locked = cell.get("metadata", {}).get("nbgrader", {}).get("locked", False)
         if cell.cell_type == "markdown" and not (keep_locked and locked):
-            source = inert_markdown(cell.source)
+            source = inert_markdown(cell.source, cell.get("attachments"))
             if source != cell.source:
                 cell.source = source
                 changed.append(f"cell {index}: markdown shown as text")

@@ -65,7 +65,8 @@ def test_hidden_inputs_do_not_reach_feedback_through_prints_or_exceptions(course
     page = (course / "feedback" / "snoop" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
     csv_text = pipeline.write_grades_csv([result], tmp_path / "grades.csv").read_text()
     nb = nbformat.read(course / "autograded" / "snoop" / ASSIGNMENT / NOTEBOOK, as_version=4)
-    test_outputs = [json.dumps(cell.get("outputs", [])) for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+    test_outputs = [json.dumps(cell.get("outputs", [])) for cell in nb.cells
+                    if cell.metadata.get("nbgrader", {}).get("grade")]
     # What the grader wrote about the tests holds nothing the function printed or raised...
     for text in [csv_text, *result.messages.values(), *test_outputs]:
         assert LEAK not in text, text[:500]

@@ -23,7 +23,6 @@ import threading
 import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -32,7 +31,6 @@ from autograder import pipeline
 from autograder.feedback import CONTENT_SECURITY_POLICY
 from autograder.sanitize import clean_html, clean_svg, inert_markdown, make_inert, unsafe_markdown
 from browser import browser, screenshot
-from conftest import REPO_ROOT
 from grading_helpers import ASSIGNMENT, NOTEBOOK, grade, make_course, submit
 
 STUDENT = "mallory"
@@ -363,7 +361,8 @@ def test_clean_svg_keeps_the_drawing_and_drops_scripts():
 
 @pytest.mark.parametrize("source", [
     "<b>bold</b>", "[x](javascript:alert(1))", "[x](<java script:alert(1)>)", "[x](data:text/html,hi)",
-    "![x](javascript:alert(1))", "```mermaid\n<img src=x onerror=alert(1)>\n```", "[x][r]\n\n[r]: vbscript:x"])
+    "![x](javascript:alert(1))", "![x](attachment:missing.png)", "```mermaid\n<img src=x onerror=alert(1)>\n```",
+    "[x][r]\n\n[r]: vbscript:x"])
 def test_active_markdown_is_shown_as_text(source):
     shown = inert_markdown(source)
     assert unsafe_markdown(source) and shown != source and source in shown
