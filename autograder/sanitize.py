@@ -100,9 +100,11 @@ def safe_url(url, image=False):
     """Whether a link (or, with ``image``, an image source) can only navigate or show a picture.
 
     Relative URLs and fragments are safe; so are ``http``, ``https`` and
-    ``mailto`` links, and PNG, JPEG or GIF ``data:`` images. Anything else
-    (``javascript:``, ``vbscript:``, ``data:text/html``, an unknown scheme, a
-    URL with whitespace or control characters in it) is not.
+    ``mailto`` links, and ``http``, ``https``, PNG, JPEG or GIF ``data:`` and
+    cell-attachment images (the feedback page's Content-Security-Policy keeps
+    it from loading remote ones). Anything else (``javascript:``,
+    ``vbscript:``, ``data:text/html``, an unknown scheme, a URL with
+    whitespace or control characters in it) is not.
     """
     url = html.unescape(url)
     if _unsafe_character(url):
@@ -114,7 +116,9 @@ def safe_url(url, image=False):
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if not scheme:
         return ":" not in url.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
-    return scheme in _LINK_SCHEMES and not image or image and scheme in {"http", "https"}
+    if image:
+        return scheme in ("http", "https")
+    return scheme in _LINK_SCHEMES
 
 
 def _html_attribute(tag, attribute, value):

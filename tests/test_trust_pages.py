@@ -181,12 +181,14 @@ def active_content(page, allowed_script_origin=None):
     return found
 
 
+@pytest.mark.slow
 def test_the_attack_gains_no_points(graded):
     _, result = graded
     assert result.score == 0, sorted(t.grade_id for t in result.tests if t.points)
     assert "active content made inert" in result.flags
 
 
+@pytest.mark.slow
 def test_the_stored_autograded_notebook_is_inert(graded):
     root, _ = graded
     nb = nbformat.read(root / "autograded" / STUDENT / ASSIGNMENT / NOTEBOOK, as_version=4)
@@ -197,6 +199,7 @@ def test_the_stored_autograded_notebook_is_inert(graded):
     assert "as it was typed" in answer.source and "click me answer_md_link" in answer.source
 
 
+@pytest.mark.slow
 def test_the_feedback_page_is_inert_as_written(graded):
     page = _feedback_page(graded[0]).read_text()
     assert MARKER in page, "the payloads should be in the page, as text"
@@ -205,6 +208,7 @@ def test_the_feedback_page_is_inert_as_written(graded):
     assert page.index("Content-Security-Policy") < page.index("<script"), "the policy must precede every script"
 
 
+@pytest.mark.slow
 def test_formgraders_view_is_inert_as_rendered(graded):
     """formgrader's HTML for the submission, rendered as formgrader renders it."""
     from nbconvert.exporters import HTMLExporter
