@@ -253,15 +253,16 @@ def inert_output(output):
     return nbformat.from_dict(output), changed
 
 
-def make_inert(nb, keep_locked=True):
-    """Make every output and every learner markdown cell of ``nb`` inert, in place.
+def make_inert(nb):
+    """Make every output and every markdown cell of ``nb`` inert, in place.
+
+    Locked cells are checked too: the ``locked`` flag is metadata that a
+    submission can set on a cell of its own. The instructor's markdown is
+    ordinary markdown and passes unchanged.
 
     Parameters
     ----------
     nb : nbformat.NotebookNode
-    keep_locked : bool
-        Leave nbgrader's locked markdown cells alone: nbgrader restores them
-        from the instructor's version before grading.
 
     Returns
     -------
@@ -270,8 +271,7 @@ def make_inert(nb, keep_locked=True):
     """
     changed = []
     for index, cell in enumerate(nb.cells):
-        locked = cell.get("metadata", {}).get("nbgrader", {}).get("locked", False)
-        if cell.cell_type == "markdown" and not (keep_locked and locked):
+        if cell.cell_type == "markdown":
             source = inert_markdown(cell.source, cell.get("attachments"))
             if source != cell.source:
                 cell.source = source

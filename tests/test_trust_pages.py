@@ -31,6 +31,7 @@ from autograder import pipeline
 from autograder.feedback import CONTENT_SECURITY_POLICY
 from autograder.sanitize import clean_html, clean_svg, inert_markdown, make_inert, unsafe_markdown
 from browser import browser, screenshot
+from conftest import REPO_ROOT
 from grading_helpers import ASSIGNMENT, NOTEBOOK, grade, make_course, submit
 
 STUDENT = "mallory"
@@ -379,3 +380,10 @@ def test_active_markdown_is_shown_as_text(source):
     "- a list\n- with x < 0\n\n> a quote"])
 def test_ordinary_markdown_is_kept(source):
     assert inert_markdown(source) == source
+
+
+@pytest.mark.parametrize("path", sorted(str(p.relative_to(REPO_ROOT))
+                                        for p in (REPO_ROOT / "source").glob("*/*.ipynb")))
+def test_the_instructors_notebooks_are_left_as_they_are(path):
+    # Every markdown cell is checked, locked or not: the course's own must pass unchanged.
+    assert make_inert(nbformat.read(REPO_ROOT / path, as_version=4)) == []
