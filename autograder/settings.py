@@ -63,6 +63,11 @@ def nbgrader_config(root=REPO_ROOT, engine="trusted"):
     from autograder.feedback import FeedbackExporter
 
     c.GenerateFeedback.exporter_class = FeedbackExporter
+    # What nbgrader stores, and formgrader renders in the instructor's
+    # session, holds no learner script: outputs and markdown are made inert
+    # after execution, before SaveAutoGrades.
+    from autograder.sanitize import InertLearnerContent
+
     if engine == "trusted":
         from nbconvert.preprocessors import ClearMetadataPreprocessor
         from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
@@ -72,10 +77,17 @@ def nbgrader_config(root=REPO_ROOT, engine="trusted"):
         from autograder.trusted import TrustedExecute
 
         c.Autograde.autograde_preprocessors = [
-            TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+            TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, InertLearnerContent,
             SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
         c.TrustedExecute.course_root = str(root)
         c.TrustedExecute.sandbox = bwrap_available()
-    elif engine != "nbgrader":
+    elif engine == "nbgrader":
+        from nbgrader.converters import Autograde
+        from nbgrader.preprocessors import SaveAutoGrades
+
+        stock = list(Autograde.class_traits()["autograde_preprocessors"].default())
+        c.Autograde.autograde_preprocessors = (stock[:stock.index(SaveAutoGrades)] + [InertLearnerContent]
+                                               + stock[stock.index(SaveAutoGrades):])
+    else:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     return c
