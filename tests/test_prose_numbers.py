@@ -52,7 +52,7 @@ YEAR = re.compile(r"(?<![\d,.])(19|20)\d\d(?![\d,.])")
 
 
 def _strip_math(text):
-    """Drop LaTeX math, keeping only its decimals (2.303) and scientific numbers (2.2e-16); integers there are constants."""
+    """Drop LaTeX math, keeping its decimals (2.303) and scientific numbers (2.2e-16); integers there are constants."""
     def decimals(match):
         math = match.group(0)
         scientific = [f"{m.group(1)}e{m.group(2)}" for m in LATEX_SCIENTIFIC.finditer(math)]
