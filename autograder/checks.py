@@ -25,12 +25,13 @@ import inspect
 import io
 import os
 import zlib
+from typing import NamedTuple, Optional
 
 import numpy as np
 
 __all__ = [
-    "CheckFailure", "call", "check_steps", "expect", "expect_close", "expect_finite",
-    "expect_shape", "fail", "note", "off_by_epsilon", "relative_error", "rng",
+    "CheckFailure", "Step", "call", "check_steps", "compare_steps", "expect", "expect_close", "expect_finite",
+    "expect_shape", "fail", "format_steps", "note", "off_by_epsilon", "relative_error", "rng",
 ]
 
 
@@ -262,13 +263,81 @@ def off_by_epsilon(actual, expected, rounding=1e-12, epsilon=1e-6):
     return rounding < worst <= epsilon
 
 
+class Step(NamedTuple):
+    """One tensor of a step-by-step check, compared with its reference."""
+
+    name: str
+    """How the learner knows the tensor (``"dlogits"``, ``"delta2"``)."""
+    shape: tuple
+    """The shape of the learner's tensor."""
+    expected_shape: tuple
+    """The shape of the reference."""
+    error: Optional[float]
+    """Relative error (see :func:`relative_error`); ``None`` when the shapes
+    differ, ``inf`` when the learner's tensor holds nan or inf."""
+    ok: bool
+    """Whether the tensor agrees: same shape, finite, error below the threshold."""
+
+
+def compare_steps(steps, threshold=1e-7):
+    """Compare intermediate tensors with their references, in order, and name the first that disagrees.
+
+    The one mechanism behind every "one tensor at a time" check of the course
+    (assignment 1's dlogits and dA, assignment 3's deltas and gradients): the
+    first tensor that disagrees is where the mistake is, since every later
+    tensor is computed from it.
+
+    Parameters
+    ----------
+    steps : sequence of (name, yours, reference)
+        ``yours`` and ``reference`` are array_like; ``reference`` is finite.
+    threshold : float
+        A tensor agrees when its relative error is below this.
+
+    Returns
+    -------
+    rows : list of Step
+        One per step, all of them (a table can show every tensor).
+    first_wrong : str or None
+        The name of the first step that disagrees, ``None`` when all agree.
+    """
+    rows, first_wrong = [], None
+    for name, yours, reference in steps:
+        yours = np.asarray(yours, dtype=np.float64)
+        reference = np.asarray(reference, dtype=np.float64)
+        if yours.shape != reference.shape:
+            error = None
+        elif not np.all(np.isfinite(yours)):
+            error = float("inf")
+        else:
+            error = relative_error(yours, reference)
+        ok = error is not None and error < threshold
+        rows.append(Step(name, yours.shape, reference.shape, error, ok))
+        if first_wrong is None and not ok:
+            first_wrong = name
+    return rows, first_wrong
+
+
+def format_steps(rows):
+    """The rows of :func:`compare_steps` as a table, one tensor per line, never the values."""
+    lines = []
+    for row in rows:
+        if row.error is None:
+            lines.append(f"{row.name:12s} shape {row.shape}, expected {row.expected_shape}   WRONG SHAPE")
+        else:
+            lines.append(f"{row.name:12s} shape {str(row.shape):9s} relative error {row.error:.1e}   "
+                         f"{'ok' if row.ok else 'DISAGREES'}")
+    return "\n".join(lines)
+
+
 def check_steps(steps, threshold=1e-7):
     """Compare intermediate tensors with references, in order; fail at the first that disagrees.
 
     The CS231n-style inline check, one tensor at a time: it prints each
     tensor's relative error (see :func:`relative_error`) and stops at the
     first one above ``threshold``, naming it, since every later tensor is
-    computed from it and would disagree too.
+    computed from it and would disagree too. The comparison is
+    :func:`compare_steps`'s.
 
     Parameters
     ----------
@@ -291,21 +360,20 @@ def check_steps(steps, threshold=1e-7):
         relative error is ``threshold`` or more. The message gives the error,
         never the reference values.
     """
+    steps = list(steps)
+    rows, _ = compare_steps([(name, yours, reference) for name, yours, reference, _ in steps], threshold)
     errors = []
-    for name, yours, reference, hint in steps:
-        yours = np.asarray(yours, dtype=np.float64)
-        reference = np.asarray(reference, dtype=np.float64)
-        if yours.shape != reference.shape:
-            fail(f"{name} is the first tensor that disagrees: it has shape {yours.shape}, "
-                 f"expected {reference.shape}. {hint}".strip())
-        if not np.all(np.isfinite(yours)):
-            fail(f"{name} is the first tensor that disagrees: it holds nan or inf. {hint}".strip())
-        error = relative_error(yours, reference)
-        print(f"{name:>12}: relative error {error:.1e}")
-        if not error < threshold:
-            fail(f"{name} is the first tensor that disagrees: relative error {error:.1e}, "
+    for row, (*_, hint) in zip(rows, steps):
+        if row.error is None:
+            fail(f"{row.name} is the first tensor that disagrees: it has shape {row.shape}, "
+                 f"expected {row.expected_shape}. {hint}".strip())
+        if not np.isfinite(row.error):
+            fail(f"{row.name} is the first tensor that disagrees: it holds nan or inf. {hint}".strip())
+        print(f"{row.name:>12}: relative error {row.error:.1e}")
+        if not row.ok:
+            fail(f"{row.name} is the first tensor that disagrees: relative error {row.error:.1e}, "
                  f"where a correct one is below {threshold:.0e}. {hint}".strip())
-        errors.append(error)
+        errors.append(row.error)
     return errors
 
 

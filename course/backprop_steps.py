@@ -2,9 +2,13 @@
 
 Assignment 3's learners write the cost ``nnLoss`` and, separately, the backward
 pass ``nnBackprop``, which returns every intermediate tensor. This module turns
-any cost function into finite-difference values of those tensors, so each can
-be compared on its own and the first one that disagrees can be named (the
-"backprop by hand, one tensor at a time" exercise of Karpathy's makemore).
+any cost function into finite-difference values of those tensors and compares
+each on its own, naming the first one that disagrees (the "backprop by hand,
+one tensor at a time" exercise of Karpathy's makemore). The comparison is
+:func:`autograder.checks.compare_steps`, the same as assignment 1's.
+
+The finite-difference tensors themselves stay private: they are what
+``nnBackprop`` computes, which assignment 3 grades as the learner's own.
 
 The trick that needs no forward pass here: the bias unit of every layer is 1,
 so for the cost of example ``t`` alone, ``d cost / d Theta2[k, 0]`` equals
@@ -14,13 +18,14 @@ equals ``d cost / d z2[t, j]`` (``delta2[t, j]``).
 
 import numpy as np
 
-from course.gradient_check import numerical_gradient
+from autograder import checks
+from course.gradient_check import _central_differences
 
 #: The tensors ``nnBackprop`` returns, in order.
 STEPS = ("delta3", "delta2", "Theta1_grad", "Theta2_grad")
 
 
-def step_references(loss, nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels, step=1e-4):
+def _step_references(loss, nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels, step=1e-4):
     """Finite-difference values of ``delta3``, ``delta2`` and both gradients.
 
     Parameters
@@ -60,56 +65,40 @@ def step_references(loss, nn_params, X, y, lambda_, input_layer_size, hidden_lay
                 params = nn_params.copy()
                 params[index] = values
                 return loss(params, X[t:t + 1], y[t:t + 1], 0.0, n, h, K)
-            deltas[name][t] = numerical_gradient(cost_of_bias, nn_params[index], h=step)
-    grad = numerical_gradient(lambda p: loss(p, X, y, lambda_, n, h, K), nn_params, h=step)
+            deltas[name][t] = _central_differences(cost_of_bias, nn_params[index], step)
+    grad = _central_differences(lambda p: loss(p, X, y, lambda_, n, h, K), nn_params, step)
     return {**deltas, "Theta1_grad": grad[:n1].reshape(h, n + 1), "Theta2_grad": grad[n1:].reshape(K, h + 1)}
 
 
-def _relative_error(a, b):
-    """``||a - b|| / (||a|| + ||b||)``, 0 when both are 0, inf when either holds nan or inf."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return float("inf")
-    denom = np.linalg.norm(a) + np.linalg.norm(b)
-    return float(np.linalg.norm(a - b) / denom) if denom > 0 else 0.0
-
-
-def compare_steps(tensors, references, tol=1e-7):
-    """Compare each tensor with its reference, in the order of :data:`STEPS`.
+def compare_steps(tensors, loss, nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels,
+                  tol=1e-7):
+    """Compare each of ``nnBackprop``'s tensors with finite differences of ``loss``, in the order of :data:`STEPS`.
 
     Parameters
     ----------
     tensors : sequence of 4 ndarrays
-        What ``nnBackprop`` returned.
-    references : dict
-        From :func:`step_references`.
+        What ``nnBackprop`` returned for the same arguments.
+    loss, nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels
+        As for ``nnLoss``: ``loss(nn_params, X, y, lambda_, n, h, K) -> float``.
     tol : float
-        Largest relative error that counts as agreement.
+        A tensor agrees when its relative error is below this.
 
     Returns
     -------
-    rows : list of (name, shape, expected_shape, relative_error or None)
-        ``None`` when the shapes differ.
+    rows : list of autograder.checks.Step
+        One per tensor; :func:`autograder.checks.format_steps` prints them.
     first_wrong : str or None
         The first tensor (in backprop order) that disagrees.
+    error_of : callable
+        ``error_of(name, candidate)``: the relative error of any array against
+        tensor ``name``'s finite-difference value, so that a hint can test a
+        guess ("is it the sign?") without ever seeing the value.
     """
-    rows, first_wrong = [], None
-    for name, tensor in zip(STEPS, tensors):
-        expected = references[name]
-        shape = np.shape(tensor)
-        err = _relative_error(tensor, expected) if shape == expected.shape else None
-        rows.append((name, shape, expected.shape, err))
-        if first_wrong is None and (err is None or not err <= tol):   # nan disagrees too
-            first_wrong = name
-    return rows, first_wrong
+    references = _step_references(loss, nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels)
+    rows, first_wrong = checks.compare_steps(
+        [(name, tensor, references[name]) for name, tensor in zip(STEPS, tensors)], tol)
 
-
-def format_steps(rows, tol=1e-7):
-    """The rows of :func:`compare_steps` as a table, one tensor per line."""
-    lines = []
-    for name, shape, expected_shape, err in rows:
-        if err is None:
-            lines.append(f"{name:12s} shape {shape}, expected {expected_shape}   WRONG SHAPE")
-        else:
-            lines.append(f"{name:12s} shape {str(shape):9s} relative error {err:.1e}   {'ok' if err <= tol else 'DISAGREES'}")
-    return "\n".join(lines)
+    def error_of(name, candidate):
+        row, = checks.compare_steps([(name, candidate, references[name])])[0]
+        return row.error if row.error is not None else float("inf")
+    return rows, first_wrong, error_of

@@ -1,6 +1,13 @@
-"""Finite-difference gradients, the reference the course checks analytic gradients against."""
+"""Finite-difference checks of analytic gradients.
+
+Every public helper returns relative errors (or fails a check), never a
+finite-difference gradient: that is what assignment 2 grades as the learner's
+own ``computeNumericalGradient``.
+"""
 
 import numpy as np
+
+from autograder import checks
 
 
 def _cost(value):
@@ -8,24 +15,13 @@ def _cost(value):
     return float(value[0] if isinstance(value, tuple) else value)
 
 
-def numerical_gradient(J, theta, h=1e-5):
-    """Central-difference gradient of a scalar function.
+def _central_differences(J, theta, h):
+    """Central-difference gradient of ``J`` at ``theta`` (any shape, left unchanged).
 
-    Parameters
-    ----------
-    J : callable
-        Maps an array shaped like ``theta`` to a cost, or to ``(cost, grad)``
-        like ``nnCost``.
-    theta : ndarray
-        Point at which to differentiate; any shape, left unchanged.
-    h : float
-        Step. Central differences have truncation error O(h^2) and round-off
-        error O(eps / h), so the best step in float64 is near eps**(1/3) ~ 6e-6.
-
-    Returns
-    -------
-    ndarray
-        Same shape as ``theta``: ``(J(theta + h e_i) - J(theta - h e_i)) / (2 h)``.
+    Private on purpose: it is what assignment 2's graded
+    ``computeNumericalGradient`` computes, so no notebook may import it (see
+    ``tests/test_no_giveaways.py``). The public helpers below use it and hand
+    out only relative errors.
     """
     theta = np.array(theta, dtype=np.float64)  # a private copy: the caller's array is never touched
     grad = np.zeros_like(theta)
@@ -39,6 +35,64 @@ def numerical_gradient(J, theta, h=1e-5):
         flat[i] = old
         flat_grad[i] = (plus - minus) / (2 * h)
     return grad
+
+
+def gradient_error(J, theta, grad, h=1e-5):
+    """Relative error of an analytic gradient against central differences of ``J``, on every coordinate.
+
+    Parameters
+    ----------
+    J : callable
+        Maps an array shaped like ``theta`` to a cost, or to ``(cost, grad)``
+        like ``nnCost`` (only the cost is used).
+    theta : ndarray
+        Point of the check; any shape, left unchanged.
+    grad : array_like
+        The analytic gradient to check, same shape as ``theta``.
+    h : float
+        Step. Central differences have truncation error O(h^2) and round-off
+        error O(eps / h), so the best step in float64 is near eps**(1/3) ~ 6e-6.
+
+    Returns
+    -------
+    float
+        ``||grad - n|| / max(||grad|| + ||n||, 1e-12)`` with ``n`` the central
+        differences (:func:`autograder.checks.relative_error`); ``inf`` when the
+        shapes differ or ``grad`` is not finite.
+    """
+    rows, _ = checks.compare_steps([("grad", grad, _central_differences(J, theta, h))])
+    return rows[0].error if rows[0].error is not None else float("inf")
+
+
+def check_gradient_steps(steps, threshold=1e-7, h=1e-5):
+    """Check intermediate gradients one at a time against central differences; fail at the first wrong one.
+
+    :func:`autograder.checks.check_steps` with each reference computed here by
+    central differences: it prints each tensor's relative error and names the
+    first that disagrees, never the finite-difference values themselves.
+
+    Parameters
+    ----------
+    steps : sequence of (name, yours, J, theta, hint)
+        ``yours`` is the learner's gradient of the scalar function ``J`` at
+        ``theta`` (same shape as ``theta``); ``hint`` names the likely mistake.
+    threshold : float
+        Largest relative error that passes.
+    h : float
+        Central-difference step.
+
+    Returns
+    -------
+    list of float
+        The relative error of each step.
+
+    Raises
+    ------
+    autograder.checks.CheckFailure
+        At the first step that disagrees, as :func:`autograder.checks.check_steps`.
+    """
+    return checks.check_steps([(name, yours, _central_differences(J, theta, h), hint)
+                               for name, yours, J, theta, hint in steps], threshold)
 
 
 def _unit_directions(size, n_directions, seed):

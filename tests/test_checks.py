@@ -211,3 +211,19 @@ def test_check_steps_names_the_first_tensor_that_disagrees_without_its_values():
 def test_check_steps_reports_shape_and_nan_at_the_step(yours, reason):
     with pytest.raises(CheckFailure, match="dlogits is the first tensor that disagrees: .*" + reason):
         checks.check_steps([("dlogits", yours, np.zeros(2), "")])
+
+
+def test_compare_steps_reports_every_tensor_and_names_the_first_that_disagrees():
+    good = np.array([0.25, -0.75])
+    rows, first_wrong = checks.compare_steps([("delta3", good, good), ("delta2", np.zeros(3), good),
+                                              ("Theta1_grad", np.array([np.nan, 0.0]), good),
+                                              ("Theta2_grad", 2 * good, good)])
+    assert first_wrong == "delta2"
+    assert [(r.name, r.ok) for r in rows] == [("delta3", True), ("delta2", False), ("Theta1_grad", False),
+                                              ("Theta2_grad", False)]
+    assert rows[0].error == 0.0 and rows[1].error is None and rows[2].error == np.inf
+    assert abs(rows[3].error - 1 / 3) < 1e-12
+    table = checks.format_steps(rows).splitlines()
+    assert table[0].endswith("ok") and table[1].endswith("WRONG SHAPE") and table[3].endswith("DISAGREES")
+    assert "0.25" not in checks.format_steps(rows)              # errors only, never the reference values
+    assert checks.compare_steps([("a", good, good)]) == ([checks.Step("a", (2,), (2,), 0.0, True)], None)

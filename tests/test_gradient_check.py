@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from course.gradient_check import directional_check, numerical_gradient, sparse_check
+from autograder.checks import CheckFailure
+from course.gradient_check import (_central_differences, check_gradient_steps, directional_check,
+                                   gradient_error, sparse_check)
 
 A = np.random.default_rng(0).normal(size=(6, 6))
 A = A + A.T
@@ -24,16 +26,48 @@ THETA = np.random.default_rng(1).normal(size=(2, 3))
 
 
 @pytest.mark.parametrize("J", [cost, lambda t: (cost(t), np.zeros(3))], ids=["number", "tuple"])
-def test_numerical_gradient_is_central_and_keeps_theta(J):
+def test_central_differences_are_central_and_keep_theta(J):
     theta = THETA.copy()
-    g = numerical_gradient(J, theta)
+    g = _central_differences(J, theta, 1e-5)
     assert g.shape == theta.shape
     assert np.allclose(g, grad(THETA), rtol=1e-8, atol=1e-9)
     assert np.array_equal(theta, THETA)
     # central differences: a 10x smaller step shrinks the truncation error about 100x
     cube = lambda t: float(np.sum(t ** 3))
-    err = [np.abs(numerical_gradient(cube, theta, h=h) - 3 * theta ** 2).max() for h in (1e-2, 1e-3)]
+    err = [np.abs(_central_differences(cube, theta, h) - 3 * theta ** 2).max() for h in (1e-2, 1e-3)]
     assert 80 < err[0] / err[1] < 120
+
+
+def test_no_public_helper_hands_out_a_finite_difference_gradient():
+    # assignment 2 grades computeNumericalGradient as the learner's own: the module offers only verdicts
+    import course.gradient_check as module
+    public = {name for name in vars(module) if not name.startswith("_") and callable(getattr(module, name))}
+    assert public == {"check_gradient_steps", "directional_check", "gradient_error", "sparse_check"}, public
+
+
+def test_gradient_error_passes_a_right_gradient_and_flags_a_wrong_one():
+    theta = THETA.copy()
+    assert gradient_error(cost, theta, grad(THETA)) < 1e-8
+    assert np.array_equal(theta, THETA)
+    wrong = grad(THETA).copy()
+    wrong[1, 2] += 0.1
+    assert gradient_error(cost, theta, wrong) > 1e-3
+    assert gradient_error(cost, theta, np.zeros(5)) == np.inf               # wrong shape
+    assert gradient_error(cost, theta, np.full_like(THETA, np.nan)) == np.inf
+
+
+def test_check_gradient_steps_names_the_first_wrong_step_and_prints_only_errors(capsys):
+    steps = [("dfirst", grad(THETA), cost, THETA, "first hint"),
+             ("dsecond", 2 * grad(THETA), cost, THETA, "second hint"),
+             ("dthird", 3 * grad(THETA), cost, THETA, "never reached")]
+    assert len(check_gradient_steps(steps[:1])) == 1
+    with pytest.raises(CheckFailure) as info:
+        check_gradient_steps(steps)
+    message = str(info.value)
+    assert message.startswith("dsecond is the first tensor that disagrees: relative error 3.3e-01")
+    assert "second hint" in message and "never reached" not in message
+    printed = capsys.readouterr().out
+    assert "dfirst: relative error" in printed and "dthird" not in printed
 
 
 def test_directional_check_passes_a_correct_gradient_and_flags_wrong_ones():

@@ -22,8 +22,11 @@ The rules, checked on the student release (``notebooks/``) of every assignment:
    contains most of the algorithm it grades; tests get their finite
    differences from closed forms, or from the grader's hidden part.
 5. **No course helper that equals a graded function** is imported into a
-   released notebook: ``course.gradient_check.numerical_gradient`` is
-   ``computeNumericalGradient`` under another name.
+   released notebook, and the course modules no longer define the ones that
+   did: a public ``course.gradient_check.numerical_gradient`` was
+   ``computeNumericalGradient`` under another name, and
+   ``course.backprop_steps.step_references`` returned ``nnBackprop``'s tensors.
+   Finite differences now stay inside helpers that return relative errors.
 
 What these rules cannot decide, a reviewer still must: a differently written
 re-implementation of a graded function in provided code passes rules 2 and 3.
@@ -42,7 +45,7 @@ from conftest import REPO_ROOT
 
 MIN_STATEMENT = 30
 #: course helpers that compute what a graded function computes: helper -> graded name
-EQUIVALENT_HELPERS = {"numerical_gradient": "computeNumericalGradient"}
+EQUIVALENT_HELPERS = {"numerical_gradient": "computeNumericalGradient", "step_references": "nnBackprop"}
 SOLUTION_BLOCK = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", re.S)
 
@@ -174,6 +177,13 @@ def test_graded_names_are_found_in_every_assignment():
 def test_no_released_cell_hands_out_a_graded_function(assignment):
     found = [v for v in violations(REPO_ROOT) if v.startswith(assignment)]
     assert not found, "\n".join(found)
+
+
+def test_no_course_module_defines_a_helper_equal_to_a_graded_function():
+    import importlib
+    for module in ("course.gradient_check", "course.backprop_steps", "course.data", "course.plots"):
+        defined = set(vars(importlib.import_module(module)))
+        assert not defined & set(EQUIVALENT_HELPERS), (module, defined & set(EQUIVALENT_HELPERS))
 
 
 def test_the_rules_catch_each_kind_of_giveaway():

@@ -11,10 +11,12 @@ What is not a claim, and why each rule is narrow:
 * code, in backticks or fenced blocks: `axis=1` is code, not a measurement;
 * link targets and URLs: addresses, not numbers;
 * whole numbers inside LaTeX: equation constants ($e^0 = 1$, $28 \\times 28$);
-  a decimal inside LaTeX ($\\ln 10 \\approx 2.303$) is still checked;
+  a decimal inside LaTeX ($\\ln 10 \\approx 2.303$) is still checked, and so is a
+  number in scientific notation ($2.2\\times10^{-16}$ is the claim 2.2e-16);
 * list and heading numbering ("1. **Initial loss.**", "## 5. The gradient");
 * references to parts of a text ("section 3", "question 2", "chapter 6",
-  "assignment 2", "step 1", "cell 43");
+  "assignment 2", "step 1", "cell 43"), lists of them included ("sections 10,
+  13 and 14");
 * years (1900-2099 written without a thousands separator), as in citations;
 * "(5 points)": checked against the points of the notebook's graded cells instead.
 
@@ -40,16 +42,21 @@ NUMBER = re.compile(r"""
     (?![\w])
 """, re.VERBOSE)
 APPROXIMATE = re.compile(r"(about|around|near|nearly|roughly|approximately|~|\u2248)\s*\$?\s*$", re.IGNORECASE)
+_PART_NUMBER = r"\d+(?:\.\d+)*(?!,?\d)"          # 3, 6.2; never the 4 of "4,000"
 REFERENCE = re.compile(r"\b(sections?|chapters?|questions?|assignments?|cells?|parts?|steps?|exercises?|figures?)"
-                       r"\s+\d+(\.\d+)*", re.IGNORECASE)
+                       rf"\s+{_PART_NUMBER}(?:\s*(?:,|and|or|to|-|\u2013)\s*{_PART_NUMBER})*", re.IGNORECASE)
+# 2.2 \times 10^{-16} in LaTeX is the number 2.2e-16
+LATEX_SCIENTIFIC = re.compile(r"(\d+(?:\.\d+)?)\s*\\times\s*10\^\{?([-+\u2212]?\d+)\}?")
 POINTS = re.compile(r"\((\d+)\s+points?\)")
 YEAR = re.compile(r"(?<![\d,.])(19|20)\d\d(?![\d,.])")
 
 
 def _strip_math(text):
-    """Drop LaTeX math, keeping only its decimals (claims like 2.303); integers there are constants."""
+    """Drop LaTeX math, keeping its decimals (2.303) and scientific numbers (2.2e-16); integers there are constants."""
     def decimals(match):
-        return " ".join(re.findall(r"\d+\.\d+", match.group(0))) or " "
+        math = match.group(0)
+        scientific = [f"{m.group(1)}e{m.group(2)}" for m in LATEX_SCIENTIFIC.finditer(math)]
+        return " ".join(scientific + re.findall(r"\d+\.\d+", LATEX_SCIENTIFIC.sub(" ", math))) or " "
     text = re.sub(r"\$\$.*?\$\$", decimals, text, flags=re.DOTALL)
     return re.sub(r"\$[^$\n]+\$", decimals, text)
 
@@ -160,6 +167,21 @@ def test_every_number_in_the_prose_is_printed_by_a_cell(path, tmp_path_factory):
     assert not problems, "\n".join(problems)
 
 
+def readme_rows(readme):
+    """``{assignment folder: its row}`` of the README's table of assignments."""
+    return dict(re.findall(r"^\| `(\d\d_\w+)` \|(.*)$", readme, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize("path", [_case(p) for p in NOTEBOOKS])
+def test_every_number_of_the_readme_row_is_printed_by_its_notebook(path, tmp_path_factory):
+    row = readme_rows((REPO_ROOT / "README.md").read_text())[path.parent.name]
+    nb, _ = executed(path, tmp_path_factory)
+    printed = output_numbers(nb)
+    unprinted = [text for text, value, decimals, percent, _ in prose_claims(row)[0]
+                 if not is_printed(value, decimals, percent, printed)]
+    assert not unprinted, f"README.md, row {path.parent.name}: not printed by its notebook: {unprinted}"
+
+
 # The rules themselves, on small made-up cells.
 
 def _claims(markdown):
@@ -170,6 +192,19 @@ def test_code_links_math_integers_numbering_references_and_years_are_not_claims(
     markdown = ("## 5. The gradient\n1. **Initial loss.** Use `axis=1` and see [CS231n](https://cs231n.github.io/a2), "
                 "section 3, Question 2, chapter 6.2 and (Bishop 2006). $e^0 = 1$, $28 \\times 28$.")
     assert _claims(markdown) == []
+
+
+def test_lists_of_references_are_not_claims_but_a_number_after_them_is():
+    assert _claims("Using the cells of sections 10, 13 and 14: see steps 2-3 or 5.") == []
+    assert _claims("section 3 and 4,000 images") == ["4,000"]
+
+
+def test_scientific_notation_in_math_is_one_claim():
+    claims = prose_claims("$\\epsilon$ is $2.2\\times10^{-16}$ in float64 and $1.2 \\times 10^{-7}$ in float32")[0]
+    assert [(text, value, decimals) for text, value, decimals, *_ in claims] == [
+        ("2.2e-16", 2.2e-16, 17), ("1.2e-7", 1.2e-7, 8)]
+    assert is_printed(2.2e-16, 17, False, [(2.220446049250313e-16, False)])
+    assert not is_printed(2.2e-16, 17, False, [(2.2, False)])
 
 
 def test_decimals_in_math_percentages_and_separators_are_claims():
@@ -195,6 +230,11 @@ def test_decimals_in_math_percentages_and_separators_are_claims():
 def test_a_claim_matches_a_printed_number_up_to_its_rounding(markdown, printed, expected):
     (_, value, decimals, percent, _), = prose_claims(markdown)[0]
     assert is_printed(value, decimals, percent, printed) is expected
+
+
+def test_readme_rows_are_found_by_folder():
+    readme = "| folder | you write |\n|---|---|\n| `01_softmax_regression` | `np_linear` | 86% |\n"
+    assert readme_rows(readme) == {"01_softmax_regression": " `np_linear` | 86% |"}
 
 
 def test_an_unprinted_number_and_a_wrong_point_count_are_reported():
