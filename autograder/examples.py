@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import pipeline
-from autograder.pipeline import SOLUTION_MARKERS
+from autograder.release import SOLUTION_MARKERS
 from autograder.settings import RELEASE_DIR, REPO_ROOT, SOURCE_DIR
 
 # Outside the `autograder` package: the sandbox mounts that package, and the
