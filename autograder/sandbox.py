@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import limits as limits_
+from autograder.flags import Flag
 from autograder.settings import SandboxConfig
 
 BRIDGE_DIR = ".grader-bridge"
@@ -255,7 +256,7 @@ class SandboxedKernel:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.kill()
-                raise SandboxError("the notebook ran past its time limit (an infinite loop?)", "timeout")
+                raise SandboxError("the notebook ran past its time limit (an infinite loop?)", Flag.TIMEOUT)
             for key, _ in self._selector.select(remaining):
                 chunk = os.read(key.fileobj.fileno(), 1 << 20)
                 if key.data == "stderr":
@@ -271,7 +272,8 @@ class SandboxedKernel:
                 self._buffer += chunk
                 if b"\n" not in self._buffer and len(self._buffer) > MAX_REPLY_BYTES:
                     self.kill()
-                    raise SandboxError("the notebook produced more output than the grader accepts", "output-flood")
+                    raise SandboxError("the notebook produced more output than the grader accepts",
+                                       Flag.OUTPUT_FLOOD)
 
     def _read(self, timeout):
         deadline = time.monotonic() + timeout
@@ -283,7 +285,7 @@ class SandboxedKernel:
                 raise ValueError("not an object")
         except ValueError:
             self.kill()
-            raise SandboxError("the sandbox answered something that is not a reply", "bad-kernel-reply")
+            raise SandboxError("the sandbox answered something that is not a reply", Flag.BAD_KERNEL_REPLY)
         if reply.get("status") == "dead":
             death = self._death()
             self.kill()
@@ -325,28 +327,30 @@ class SandboxedKernel:
             self._drain_stderr()
             detail = self.stderr_tail()
             where = "the sandbox could not start Python" if self.sandboxed else "the grader could not start Python"
-            return SandboxError(f"{where}: {detail[-1500:] or 'it exited without a word'}", "environment", detail)
+            return SandboxError(f"{where}: {detail[-1500:] or 'it exited without a word'}", Flag.ENVIRONMENT,
+                                detail)
         if self.limits.oom_killed():
-            return SandboxError("the kernel was stopped because it used more memory than allowed", "memory")
-        return SandboxError("the kernel died (did the notebook exit, crash or run out of memory?)", "kernel-died")
+            return SandboxError("the kernel was stopped because it used more memory than allowed", Flag.MEMORY)
+        return SandboxError("the kernel died (did the notebook exit, crash or run out of memory?)",
+                            Flag.KERNEL_DIED)
 
     def _note_disk(self, reply):
         free = reply.get("disk_free")
         if isinstance(free, int) and self.sandboxed and free < DISK_FULL_BYTES:
-            self.flags.add("disk")
+            self.flags.add(Flag.DISK)
 
     def execute(self, code, timeout):
         """Run ``code`` as a cell; returns ``{"status", "outputs", "truncated"}``."""
         reply = self._ask({"op": "execute", "code": code, "timeout": timeout}, timeout)
         reply["outputs"] = clean_outputs(reply.get("outputs"), self.flags)
         if reply.get("truncated"):
-            self.flags.add("output-truncated")
+            self.flags.add(Flag.OUTPUT_TRUNCATED)
         for output in reply["outputs"]:
             if output["output_type"] == "error":
                 if output["ename"] == "MemoryError":
-                    self.flags.add("memory")   # rlimits: a memory bomb gets an exception, not a kill
+                    self.flags.add(Flag.MEMORY)   # rlimits: a memory bomb gets an exception, not a kill
                 if any(text in output["evalue"] for text in DISK_ERRORS):
-                    self.flags.add("disk")
+                    self.flags.add(Flag.DISK)
         return reply
 
     def add_files(self, source, ignore=None):
@@ -365,9 +369,9 @@ class SandboxedKernel:
         finally:
             shutil.rmtree(staged, ignore_errors=True)
         if reply.get("status") != "ok":
-            self.flags.add("disk")
+            self.flags.add(Flag.DISK)
             raise SandboxError("the submission's files do not fit in the disk space a submission may use "
-                               f"({self.disk_mb} MiB)", "disk")
+                               f"({self.disk_mb} MiB)", Flag.DISK)
 
     def _ask(self, message, timeout):
         """Send one message to the runner and read its reply.
@@ -376,19 +380,19 @@ class SandboxedKernel:
         code that ignores the interrupt, after which the sandbox is killed.
         """
         if not self.alive:
-            raise SandboxError("the kernel is no longer running", "kernel-died")
+            raise SandboxError("the kernel is no longer running", Flag.KERNEL_DIED)
         self.wait_ready()
         self._send(message)
         reply = self._read(timeout + 15)
         if reply.get("status") == "timeout":
-            self.flags.add("timeout")
+            self.flags.add(Flag.TIMEOUT)
             # Interrupted; code that catches the interrupt may still be busy,
             # and would answer nothing from now on.
             self._send({"op": "execute", "code": "pass", "timeout": 5})
             if self._read(20).get("status") != "ok":
                 self.kill()
                 raise SandboxError("the notebook ran past its time limit and ignored the interrupt "
-                                   "(an infinite loop?)", "timeout")
+                                   "(an infinite loop?)", Flag.TIMEOUT)
         return reply
 
     def _send(self, message):
@@ -416,7 +420,8 @@ class SandboxedKernel:
             for leftover in self.bridge_dir.glob(f"r{self._n}.*"):
                 leftover.unlink()
         if result.get("status") == "timeout":
-            raise SandboxError("a call into the notebook ran past its time limit (an infinite loop?)", "timeout")
+            raise SandboxError("a call into the notebook ran past its time limit (an infinite loop?)",
+                               Flag.TIMEOUT)
         try:
             sizes = result.get("sizes")
             if (not isinstance(sizes, list) or len(sizes) != 2 or not all(isinstance(n, int) for n in sizes)
@@ -426,12 +431,13 @@ class SandboxedKernel:
             reply = json.loads(data[:sizes[0]])
             out_arrays = _load_plain_arrays(data[sizes[0]:])
         except (ValueError, zipfile.BadZipFile) as err:
-            self.flags.add("bad-kernel-reply")
+            self.flags.add(Flag.BAD_KERNEL_REPLY)
             raise SandboxError(f"the notebook's kernel did not answer the grader ({type(err).__name__})",
-                               "bad-kernel-reply") from err
+                               Flag.BAD_KERNEL_REPLY) from err
         if not isinstance(reply, dict):
-            self.flags.add("bad-kernel-reply")
-            raise SandboxError("the notebook's kernel answered the grader with nonsense", "bad-kernel-reply")
+            self.flags.add(Flag.BAD_KERNEL_REPLY)
+            raise SandboxError("the notebook's kernel answered the grader with nonsense",
+                               Flag.BAD_KERNEL_REPLY)
         return reply, out_arrays
 
     def kill(self):
@@ -484,7 +490,7 @@ def clean_outputs(outputs, flags):
         fields = _OUTPUT_FIELDS.get(kind)
         values = {key: output.get(key) for key in fields or ()}
         if fields is None or not all(isinstance(values[key], t) for key, t in fields.items()):
-            flags.add("bad-kernel-reply")
+            flags.add(Flag.BAD_KERNEL_REPLY)
             continue
         if kind == "stream" and values["name"] not in ("stdout", "stderr"):
             values["name"] = "stdout"
