@@ -7,10 +7,10 @@ sockets and client; they cost more CPU per submission than the grading
 itself). The grader decides no verdict from anything this process says; it
 takes outputs for the feedback and checks their form (``sandbox.clean_outputs``).
 
-It is started as ``python -m autograder.runner WORKDIR BRIDGE SCRATCH``: the
-learner's cells run in ``WORKDIR``; ``BRIDGE`` holds the grader's requests
-(read-only in the sandbox); replies are built in ``SCRATCH`` and sent back on
-stdout. It speaks JSON lines on its stdin and stdout:
+It is started as ``python -m autograder.runner WORKDIR``: the learner's cells
+run in ``WORKDIR``; the grader's requests are files in a folder that is
+read-only in the sandbox, and the replies go back on stdout. It speaks JSON
+lines on its stdin and stdout:
 
 * ``{"op": "execute", "code": ..., "timeout": s}`` runs a cell and answers
   ``{"status": "ok" | "error" | "timeout", "outputs": [...], "truncated": bool}``;
@@ -35,7 +35,6 @@ import shutil
 import signal
 import sys
 import threading
-from pathlib import Path
 
 MAX_OUTPUT_CHARS = 200_000   # per cell: a flood of prints is cut, with a note
 MAX_OUTPUTS = 100
@@ -237,34 +236,22 @@ def execute(shell, code, timeout):
     return {"status": status, "outputs": outputs, "truncated": OUTPUTS.truncated}
 
 
-def bridge(prefix, scratch, timeout):
-    """Answer one bridge request; returns the reply and the bytes of its two files.
+def bridge(prefix, timeout):
+    """Answer one bridge request; returns the reply and the bytes of its JSON and ``.npz``.
 
-    The request (read-only here) is copied to ``scratch``, where
-    :mod:`autograder.bridge` writes its answer beside it.
+    The answer is built in memory: the sandbox's disk may be full, or the
+    request folder read-only.
     """
     OUTPUTS.reset()
-    name = os.path.basename(prefix)
-    local = os.path.join(scratch, name)
-    for suffix in (".json", ".npz"):
-        if os.path.exists(prefix + suffix):
-            shutil.copyfile(prefix + suffix, local + suffix)
+    sink = {}
 
     def work():
         from autograder import bridge as kernel_side
-        kernel_side.handle(local)
+        kernel_side.handle(prefix, sink)
 
-    timed_out = Deadline(timeout).run(work)
-    files = []
-    for suffix in (".out.json", ".out.npz"):
-        try:
-            files.append(Path(local + suffix).read_bytes())
-        except OSError:
-            files.append(b"")
-    for leftover in Path(scratch).glob(name + ".*"):
-        leftover.unlink()
-    if timed_out:
+    if Deadline(timeout).run(work) or "json" not in sink:
         return {"status": "timeout"}, []
+    files = [sink["json"], sink["npz"]]
     return {"status": "ok", "sizes": [len(f) for f in files]}, files
 
 
@@ -287,7 +274,7 @@ def disk_free(path):
 
 
 def main():
-    workdir, bridge_dir, scratch = sys.argv[1:4]
+    workdir = sys.argv[1]
     # Our stdin and stdout are the protocol; the learner's code, and anything it
     # starts, gets /dev/null instead, so a stray read or write of fd 0, 1 or 2
     # cannot take or corrupt a message.
@@ -321,7 +308,7 @@ def main():
             timeout = command.get("timeout", 60)
             files = ()
             if command["op"] == "bridge":
-                reply, files = bridge(command["prefix"], scratch, timeout)
+                reply, files = bridge(command["prefix"], timeout)
             elif command["op"] == "import":
                 reply = import_files(command["from"], workdir)
             else:

@@ -43,7 +43,7 @@ MAX_STDERR_BYTES = 8 * 1024             # what is kept of the sandbox's stderr, 
 DISK_FULL_BYTES = 1024 * 1024           # less free space than this in the sandbox's /tmp is a full disk
 SANDBOX_WORKDIR = "/tmp/submission"     # the submission's copy, inside the sandbox (under its own /tmp)
 SANDBOX_BRIDGE = "/tmp/.grader-bridge"  # requests from the grader, read-only inside
-SANDBOX_SCRATCH = "/tmp/.grader-scratch"  # where the runner builds its replies
+SHM_SHARE = 4                           # /dev/shm gets 1/SHM_SHARE of the disk limit, /tmp the rest
 SANDBOX_MPLCONFIGDIR = "/tmp/mpl"
 DISK_ERRORS = ("No space left on device", "File too large", "Disk quota exceeded")
 
@@ -129,8 +129,13 @@ def bwrap_command(course_root, bridge_dir, command, config=None, disk_bytes=256 
     the grader's requests, is mounted read-only at ``/tmp/.grader-bridge``.
     """
     config = config or SandboxConfig()
+    # What the submission may write is /tmp and /dev/shm (multiprocessing's
+    # semaphores live there): together exactly disk_bytes. The rest of /dev
+    # is read-only, or it would be an uncapped tmpfs.
+    shm = int(disk_bytes) // SHM_SHARE
     args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--size", str(int(disk_bytes)), "--tmpfs", "/tmp"]
+            "--size", str(int(disk_bytes) - shm), "--tmpfs", "/tmp",
+            "--size", str(shm), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     font_list = _font_list()
     if font_list:
         args += ["--ro-bind", str(font_list), f"{SANDBOX_MPLCONFIGDIR}/{font_list.name}"]
@@ -149,8 +154,7 @@ def bwrap_command(course_root, bridge_dir, command, config=None, disk_bytes=256 
     # anywhere outside the submission's own /tmp.
     for path in hidden + empty:
         args += ["--remount-ro", str(path)]
-    args += ["--ro-bind", str(bridge_dir), SANDBOX_BRIDGE, "--dir", SANDBOX_WORKDIR, "--dir", SANDBOX_SCRATCH,
-             "--chdir", SANDBOX_WORKDIR,
+    args += ["--ro-bind", str(bridge_dir), SANDBOX_BRIDGE, "--dir", SANDBOX_WORKDIR, "--chdir", SANDBOX_WORKDIR,
              "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     for key, value in sandbox_environment(config).items():
         args += ["--setenv", key, value]
@@ -198,14 +202,11 @@ class SandboxedKernel:
                                  cpu_seconds=cpu_seconds, file_bytes=disk_mb * 1024 * 1024)
         self.limits = limits_.open_limits(spec)
         if sandbox:
-            runner = [sys.executable, "-m", "autograder.runner", SANDBOX_WORKDIR, SANDBOX_BRIDGE, SANDBOX_SCRATCH]
+            runner = [sys.executable, "-m", "autograder.runner", SANDBOX_WORKDIR]
             command = bwrap_command(course_root, self.bridge_dir, runner, config, spec.file_bytes)
             env = None
         else:
-            scratch = self.bridge_dir / "scratch"
-            scratch.mkdir(exist_ok=True)
-            command = [sys.executable, "-m", "autograder.runner", str(self.workdir), str(self.bridge_dir),
-                       str(scratch)]
+            command = [sys.executable, "-m", "autograder.runner", str(self.workdir)]
             # Without bwrap the environment is cleared all the same: no secrets for the learner's code.
             env = sandbox_environment(config, sandboxed=False)
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
@@ -235,7 +236,7 @@ class SandboxedKernel:
         """dict: each of memory, processes, cpu, disk, network -> what enforces it here."""
         enforced = dict(self.limits.enforced)
         if self.sandboxed:
-            enforced["disk"] = f"bwrap (tmpfs of {self.disk_mb} MiB)"
+            enforced["disk"] = f"bwrap (tmpfs /tmp and /dev/shm, {self.disk_mb} MiB)"
             enforced["network"] = "bwrap"
         else:
             enforced["disk"] = f"rlimits (any one file: {self.disk_mb} MiB)"
