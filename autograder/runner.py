@@ -7,8 +7,10 @@ sockets and client; they cost more CPU per submission than the grading
 itself). The grader decides no verdict from anything this process says; it
 takes outputs for the feedback and checks their form (``sandbox.clean_outputs``).
 
-It is started as ``python -m autograder.runner WORKDIR``: the learner's cells
-run in ``WORKDIR``; the grader's requests are files in a folder that is
+It is started as ``python -m autograder.runner WORKDIR [MAX_PROCESSES]``: the
+learner's cells run in ``WORKDIR``; in a sandbox, ``MAX_PROCESSES`` caps its
+processes with ``RLIMIT_NPROC``, which in the sandbox's own user namespace
+counts only them; the grader's requests are files in a folder that is
 read-only in the sandbox, and the replies go back on stdout. It speaks JSON
 lines on its stdin and stdout:
 
@@ -31,6 +33,7 @@ import base64
 import io
 import json
 import os
+import resource
 import shutil
 import signal
 import sys
@@ -275,6 +278,12 @@ def disk_free(path):
 
 def main():
     workdir = sys.argv[1]
+    if len(sys.argv) > 2:
+        cap = int(sys.argv[2])
+        hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
     # Our stdin and stdout are the protocol; the learner's code, and anything it
     # starts, gets /dev/null instead, so a stray read or write of fd 0, 1 or 2
     # cannot take or corrupt a message.

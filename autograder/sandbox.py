@@ -199,10 +199,13 @@ class SandboxedKernel:
         self._stderr = b""
         config = config or SandboxConfig()
         spec = limits_.LimitSpec(memory_bytes=memory_mb * 1024 * 1024, max_processes=max_processes,
-                                 cpu_seconds=cpu_seconds, file_bytes=disk_mb * 1024 * 1024)
+                                 cpu_seconds=cpu_seconds, file_bytes=disk_mb * 1024 * 1024,
+                                 user_namespace=sandbox)
         self.limits = limits_.open_limits(spec)
         if sandbox:
-            runner = [sys.executable, "-m", "autograder.runner", SANDBOX_WORKDIR]
+            # In bwrap's user namespace RLIMIT_NPROC counts the sandbox's own
+            # processes only: the runner caps them there before any learner code.
+            runner = [sys.executable, "-m", "autograder.runner", SANDBOX_WORKDIR, str(max_processes)]
             command = bwrap_command(course_root, self.bridge_dir, runner, config, spec.file_bytes)
             env = None
         else:

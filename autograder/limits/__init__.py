@@ -45,12 +45,17 @@ class LimitSpec:
         limits of the grader bound the total.
     file_bytes : int
         The largest file one process may write (``RLIMIT_FSIZE``).
+    user_namespace : bool
+        The sandbox runs in a user namespace of its own (bwrap as an ordinary
+        user), where ``RLIMIT_NPROC`` counts only its own processes; the
+        runner then sets it (see :mod:`autograder.limits.rlimits`).
     """
 
     memory_bytes: int
     max_processes: int
     cpu_seconds: int
     file_bytes: int
+    user_namespace: bool = False
 
 
 class Limits(ABC):

@@ -6,12 +6,20 @@ Weaker than a cgroup, and the grading record says so:
   ``RLIMIT_AS`` at twice it (numpy and OpenBLAS reserve address space they
   never touch), per process: two processes may each use the cap. A memory
   bomb gets a ``MemoryError``, not a kill.
-* processes: ``RLIMIT_NPROC`` counts every process of the user (the real
-  uid), not just the sandbox's. It is set to the user's processes at the
-  start plus the cap, so a fork bomb stops there, but that headroom is shared
-  with the user's other programs and the other sandboxes graded at the same
-  time: while a fork bomb runs, they may fail to start processes, until the
-  sandbox is killed. Root ignores ``RLIMIT_NPROC`` altogether.
+* processes: ``RLIMIT_NPROC`` counts the processes (and threads) of the
+  user, by real uid, in the user namespace where the limit is checked:
+
+  - in bwrap's own user namespace (an ordinary user's sandbox), only the
+    sandbox's processes count. The runner sets the cap there, first thing,
+    and a fork bomb stops at it (``LimitSpec.user_namespace``);
+  - without a sandbox, every process of the user counts, the grader's,
+    the other submissions' graded beside it and the user's desktop. The cap
+    is then the user's processes at the start plus ``max_processes``, and that
+    headroom is shared: while one submission's fork bomb runs, another
+    submission graded at the same time cannot start a thread, and its kernel
+    dies (flag ``kernel-died``), until the bomb is killed at its time limit.
+
+  Root ignores ``RLIMIT_NPROC`` altogether.
 * CPU time and file size: ``RLIMIT_CPU`` and ``RLIMIT_FSIZE`` (every backend sets these).
 """
 
@@ -47,13 +55,17 @@ class Rlimits(Limits):
 
     @property
     def enforced(self):
-        return {"memory": "rlimits (per process)",
-                "processes": "rlimits (per user)" if os.getuid() != 0 else "none (root ignores RLIMIT_NPROC)",
-                "cpu": "rlimits"}
+        if os.getuid() == 0:
+            processes = "none (root ignores RLIMIT_NPROC)"
+        else:
+            processes = "rlimits (per sandbox)" if self.spec.user_namespace else "rlimits (per user)"
+        return {"memory": "rlimits (per process)", "processes": processes, "cpu": "rlimits"}
 
     def enter(self):
         memory = self.spec.memory_bytes
         _lower(resource.RLIMIT_DATA, memory, memory)
         _lower(resource.RLIMIT_AS, 2 * memory, 2 * memory)
-        _lower(resource.RLIMIT_NPROC, self.nproc, self.nproc)
+        if not self.spec.user_namespace:
+            # Set here, before the namespace exists, it would cap every process of the user.
+            _lower(resource.RLIMIT_NPROC, self.nproc, self.nproc)
         self.apply_process_rlimits()
