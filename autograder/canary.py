@@ -11,10 +11,10 @@ scratch course with the same engine, sandbox and limits. If it loses any
 autograded point, grading stops before anything touches the gradebook, with a
 message that names the cause.
 
-It costs one notebook per assignment, once per run (the verdict is cached).
+It costs one notebook per assignment, once per run: the verdict is cached in
+the process for the same ``source/<assignment>`` files, engine and settings.
 """
 
-import functools
 import json
 import shutil
 import tempfile
@@ -25,6 +25,7 @@ from autograder.nbgrader_api import GradingError, api, checked
 from autograder.settings import SOURCE_DIR
 
 STUDENT = "reference-canary"
+VERDICTS = {}   # (assignment, engine, settings, source hash) -> the reference's result, for this run
 # Flags that mean the reference ran into a limit or a broken kernel, not into a test.
 TROUBLE = {Flag.TIMEOUT, Flag.MEMORY, Flag.DISK, Flag.KERNEL_DIED, Flag.OUTPUT_FLOOD, Flag.BAD_KERNEL_REPLY}
 
@@ -59,12 +60,18 @@ def check_environment(root, assignment, engine="trusted", overrides=None):
         With the cause: the sandbox could not start Python (with its stderr),
         a limit was hit, or which tests failed and why.
     """
-    key = json.dumps(overrides or {}, sort_keys=True, default=str)
-    return _check_environment(str(Path(root).resolve()), assignment, engine, key)
+    from autograder.provenance import folder_sha256
+
+    overrides_key = json.dumps(overrides or {}, sort_keys=True, default=str)
+    # The course folder is not part of the key: the same source in another
+    # folder gives the same verdict. A failure is not kept: it raises.
+    key = (assignment, engine, overrides_key, folder_sha256(Path(root) / SOURCE_DIR / assignment))
+    if key not in VERDICTS:
+        VERDICTS[key] = _grade_reference(Path(root).resolve(), assignment, engine, overrides_key)
+    return VERDICTS[key]
 
 
-@functools.lru_cache(maxsize=16)
-def _check_environment(root, assignment, engine, overrides_key):
+def _grade_reference(root, assignment, engine, overrides_key):
     from autograder.autograde import autograde
     from autograder.examples import Example, build_submission
     from autograder.results import _grading_reports, results

@@ -106,14 +106,17 @@ def _font_list():
 
 def sandbox_environment(config, sandboxed=True):
     """The environment of the runner: the grader's defaults, then what ``config`` passes and sets."""
-    tmp = "/tmp" if sandboxed else None
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
            "PYTHONDONTWRITEBYTECODE": "1",
            # One BLAS thread per submission: the grader runs several side by side.
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    if tmp:
-        env.update({"HOME": f"{tmp}/home", "MPLCONFIGDIR": SANDBOX_MPLCONFIGDIR, "IPYTHONDIR": f"{tmp}/ipython",
-                    "JUPYTER_RUNTIME_DIR": f"{tmp}/jupyter", "TMPDIR": tmp})
+    if sandboxed:
+        env.update({"HOME": "/tmp/home", "MPLCONFIGDIR": SANDBOX_MPLCONFIGDIR, "IPYTHONDIR": "/tmp/ipython",
+                    "JUPYTER_RUNTIME_DIR": "/tmp/jupyter", "TMPDIR": "/tmp"})
+    elif "HOME" in os.environ:
+        # Unsandboxed, the kernel may read the user's home anyway; with it,
+        # matplotlib finds its font list instead of rebuilding it per submission.
+        env["HOME"] = os.environ["HOME"]
     env.update(config.environment())
     return env
 
