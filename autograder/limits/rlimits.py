@@ -51,7 +51,8 @@ class Rlimits(Limits):
     def __init__(self, spec):
         super().__init__(spec)
         # Counted here, in the grader: between fork and exec only async-signal-safe work belongs.
-        self.nproc = processes_of(os.getuid()) + spec.max_processes
+        # In a user namespace of its own the runner sets the cap, to max_processes.
+        self.nproc = None if spec.user_namespace else processes_of(os.getuid()) + spec.max_processes
 
     @property
     def enforced(self):
