@@ -146,5 +146,6 @@ def describe():
         limits.close()
         return f"limits: {cls.backend} caps memory, processes and CPU for each submission"
     return ("WARNING: no cgroup can be created here (" + "; ".join(reasons) + "). Each submission's "
-            "memory, CPU time and file size are capped per process with setrlimit, and its processes "
-            "with RLIMIT_NPROC, which counts every process of this user: see README, 'Limits'.")
+            "memory, CPU time and file size are capped per process with setrlimit, and its processes with "
+            "RLIMIT_NPROC in the sandbox's user namespace (without a sandbox: per user, shared with the "
+            "other submissions graded at the same time). See README, 'Limits'.")
