@@ -48,6 +48,10 @@ def test_the_sandbox_tests_pass_as_an_ordinary_user(scratch):
                     + " ".join(TEST_FILES))
     if not shutil.which("runuser"):
         pytest.skip("runuser (util-linux) is not installed")
+    from autograder.sandbox import bwrap_problem
+
+    if bwrap_problem():
+        pytest.skip(f"the sandbox tests need bubblewrap: {bwrap_problem()}")
     probe = _as_user([sys.executable, "-c", "import autograder.sandbox"], scratch, 60)
     if probe.returncode != 0:
         pytest.skip(f"{USER} cannot run {sys.executable} or read the repository: build the virtualenv from a "
