@@ -1,4 +1,4 @@
-# Two commands on a fresh machine with Python 3.11+:  make demo  and  make test.
+# Two commands on a fresh machine with Python 3.11.2+:  make demo  and  make test.
 # Each creates .venv from the pinned requirements the first time (a minute or
 # two); later runs reuse it and start at once.
 PYTHON ?= python3
@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 SYSTEM := $(VENV)/.system
 
-.PHONY: demo test lab release bench-grade lock data clean
+.PHONY: demo test lab release student-pack bench-grade lock data clean
 
 demo: $(READY) $(SYSTEM)  ## release the notebooks and grade the bundled example class
 	$(BIN)/python -m autograder demo
@@ -20,6 +20,9 @@ lab: $(READY)  ## JupyterLab on the student notebooks, with nbgrader's extension
 
 release: $(READY)  ## regenerate notebooks/ from source/
 	$(BIN)/python -m autograder release
+
+student-pack: $(READY)  ## dist/nn-from-scratch-student.zip for learners: no source/, solution or hidden test
+	$(BIN)/python -m autograder.student_pack
 
 bench-grade: $(READY) $(SYSTEM)  ## time this pipeline against plain nbgrader on 40 submissions (~7 min)
 	$(BIN)/python -m autograder.bench --students 40
@@ -50,7 +53,7 @@ $(SYSTEM): | $(READY)
 	@touch $@
 
 $(READY): requirements.txt data/requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=/path/to/python3.11")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11, 2) else "Python 3.11.2 or newer is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=/path/to/python3.11")'
 	test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet --upgrade pip; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -r data/requirements.txt

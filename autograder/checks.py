@@ -29,8 +29,8 @@ import zlib
 import numpy as np
 
 __all__ = [
-    "CheckFailure", "call", "expect", "expect_close", "expect_finite",
-    "expect_shape", "fail", "relative_error", "rng",
+    "CheckFailure", "call", "check_steps", "expect", "expect_close", "expect_finite",
+    "expect_shape", "fail", "note", "off_by_epsilon", "relative_error", "rng",
 ]
 
 
@@ -226,3 +226,111 @@ def expect_close(actual, expected, what, hint="", rtol=1e-7, atol=1e-10):
     if not np.allclose(actual, expected, rtol=rtol, atol=atol):
         worst = float(np.max(np.abs(actual - expected)))
         fail(f"{what} is off by up to {worst:.3g}. {hint}".strip())
+
+
+def note(message):
+    """Tell the learner something that does not fail the test.
+
+    Printed to stdout, which nbgrader never scores as an error (stderr it would).
+    """
+    print(f"Note: {message}")
+
+
+def off_by_epsilon(actual, expected, rounding=1e-12, epsilon=1e-6):
+    """True when ``actual`` is off by more than rounding but by no more than a numeric guard.
+
+    The usual guards (an epsilon up to 1e-8 in a denominator or inside a log,
+    probabilities clipped to [1e-7, 1 - 1e-7]) move a result by a few times
+    1e-8 to 1e-7: far above float64 rounding, far below any real mistake. Tests
+    accept such results and use this to tell the learner why they are not exact.
+
+    Parameters
+    ----------
+    actual, expected : array_like
+        Broadcastable to one shape.
+    rounding, epsilon : float
+        The band, in absolute terms: ``rounding < max |actual - expected| <= epsilon``.
+
+    Returns
+    -------
+    bool
+    """
+    difference = np.abs(np.asarray(actual, dtype=np.float64) - np.asarray(expected, dtype=np.float64))
+    if not np.all(np.isfinite(difference)):
+        return False
+    worst = float(np.max(difference, initial=0.0))
+    return rounding < worst <= epsilon
+
+
+def check_steps(steps, threshold=1e-7):
+    """Compare intermediate tensors with references, in order; fail at the first that disagrees.
+
+    The CS231n-style inline check, one tensor at a time: it prints each
+    tensor's relative error (see :func:`relative_error`) and stops at the
+    first one above ``threshold``, naming it, since every later tensor is
+    computed from it and would disagree too.
+
+    Parameters
+    ----------
+    steps : sequence of (name, yours, reference, hint)
+        ``name`` is how the learner knows the tensor (``"dlogits"``); ``yours``
+        and ``reference`` are arrays of one shape; ``hint`` names the likely
+        mistake for that tensor.
+    threshold : float
+        Largest relative error that passes.
+
+    Returns
+    -------
+    list of float
+        The relative error of each step.
+
+    Raises
+    ------
+    CheckFailure
+        At the first step whose shape differs, which holds nan or inf, or whose
+        relative error is ``threshold`` or more. The message gives the error,
+        never the reference values.
+    """
+    errors = []
+    for name, yours, reference, hint in steps:
+        yours = np.asarray(yours, dtype=np.float64)
+        reference = np.asarray(reference, dtype=np.float64)
+        if yours.shape != reference.shape:
+            fail(f"{name} is the first tensor that disagrees: it has shape {yours.shape}, "
+                 f"expected {reference.shape}. {hint}".strip())
+        if not np.all(np.isfinite(yours)):
+            fail(f"{name} is the first tensor that disagrees: it holds nan or inf. {hint}".strip())
+        error = relative_error(yours, reference)
+        print(f"{name:>12}: relative error {error:.1e}")
+        if not error < threshold:
+            fail(f"{name} is the first tensor that disagrees: relative error {error:.1e}, "
+                 f"where a correct one is below {threshold:.0e}. {hint}".strip())
+        errors.append(error)
+    return errors
+
+
+def _show_failures_in_words():
+    """In a notebook, a failed check shows its message, not a traceback.
+
+    The message is written for the learner; the traceback of a check is
+    checks.py's own frames, which say nothing to them. The cell still ends in
+    an error (``CheckFailure``), so Jupyter stops a "run all" there and
+    nbgrader still scores the test as failed. Outside IPython this does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def in_words(shell, etype, value, tb, tb_offset=None):
+        text = ["\x1b[31mTest failed:\x1b[0m " + str(value)]
+        shell._showtraceback(etype, value, text)   # what a kernel sends as the cell's error
+        return text
+
+    shell.set_custom_exc((CheckFailure,), in_words)
+
+
+_show_failures_in_words()

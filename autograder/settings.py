@@ -11,6 +11,7 @@ from traitlets.config import Config
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIR = "source"
 RELEASE_DIR = "notebooks"
+EXCHANGE_DIR = "exchange"
 CELL_TIMEOUT_SECONDS = 300
 GRADING_REPORT_SUFFIX = ".grading.json"  # autograder.trusted writes <notebook>.grading.json
 RESUME_MARKER = ".graded-from"           # written by autograder.pipeline once a submission is graded
@@ -100,6 +101,10 @@ def nbgrader_config(root=REPO_ROOT, engine="trusted"):
     c.CourseDirectory.source_directory = SOURCE_DIR
     c.CourseDirectory.release_directory = RELEASE_DIR
     c.CourseDirectory.db_url = db_url(root)
+    # nbgrader's exchange, through which the Assignment List in JupyterLab
+    # fetches released assignments and submits them, is a folder of the course
+    # (git-ignored; autograder/nbgrader_config.py creates it for `make lab`).
+    c.Exchange.root = str(root / EXCHANGE_DIR)
     # The grader's own files in a submission's folders (a grading report, the
     # resume marker) are never copied: not from a submission into the
     # autograded folder, where a forged report could add messages, and not
@@ -120,6 +125,11 @@ def nbgrader_config(root=REPO_ROOT, engine="trusted"):
     from autograder.feedback import FeedbackExporter
 
     c.GenerateFeedback.exporter_class = FeedbackExporter
+    # What nbgrader stores, and formgrader renders in the instructor's
+    # session, holds no learner script: outputs and markdown are made inert
+    # after execution, before SaveAutoGrades.
+    from autograder.sanitize import InertLearnerContent
+
     if engine == "trusted":
         from nbconvert.preprocessors import ClearMetadataPreprocessor
         from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
@@ -129,10 +139,17 @@ def nbgrader_config(root=REPO_ROOT, engine="trusted"):
         from autograder.trusted import TrustedExecute
 
         c.Autograde.autograde_preprocessors = [
-            TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+            TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, InertLearnerContent,
             SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
         c.TrustedExecute.course_root = str(root)
         c.TrustedExecute.sandbox = bwrap_available()
-    elif engine != "nbgrader":
+    elif engine == "nbgrader":
+        from nbgrader.converters import Autograde
+        from nbgrader.preprocessors import SaveAutoGrades
+
+        stock = list(Autograde.class_traits()["autograde_preprocessors"].default())
+        c.Autograde.autograde_preprocessors = (stock[:stock.index(SaveAutoGrades)] + [InertLearnerContent]
+                                               + stock[stock.index(SaveAutoGrades):])
+    else:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     return c

@@ -156,12 +156,28 @@ def course_seed(course_root):
     with this number; the sandbox cannot read the course folder, so a
     submission cannot know the inputs in advance, while regrading the same
     submission gives the same verdicts.
+
+    The file is readable by its owner only (mode 0600), and a seed file that
+    others could read is made so: on a shared machine, another user who reads
+    it knows every hidden input. It is git-ignored.
     """
     path = Path(course_root) / ".grading-seed"
     if not path.exists():
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(str(secrets.randbits(32)))
-        tmp.replace(path)
+        tmp = path.with_name(f".grading-seed.{os.getpid()}.tmp")
+        # Created 0600 from the start: never readable by others, not even for a moment.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(str(secrets.randbits(32)))
+        try:
+            # A link cannot replace an existing file: when two grading workers
+            # start at once, the first seed stays and both use it.
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)
     return int(path.read_text().strip())
 
 

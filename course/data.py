@@ -89,3 +89,48 @@ def load_dataset(dataset_name="mini_mnist"):
 def add_bias_column(X):
     """Prepend a column of ones: (B, D) -> (B, D+1), so a bias is one more weight."""
     return np.c_[np.ones(X.shape[0]), X]
+
+
+def train_validation_split(X, y, validation_fraction=0.2, seed=0):
+    """Hold out a validation set from the training set, the same fraction of every class.
+
+    Hyperparameters are chosen on the validation set, so the test set can be
+    used once, at the end, for an unbiased estimate.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, ...)
+        Training inputs.
+    y : ndarray of int, shape (N,)
+        Training labels.
+    validation_fraction : float
+        Share of each class held out, strictly between 0 and 1.
+    seed : int
+        Seeds which examples are held out.
+
+    Returns
+    -------
+    X_train, y_train, X_val, y_val : ndarray
+        Both parts keep the original order of the examples.
+
+    Raises
+    ------
+    ValueError
+        If the fraction is not strictly between 0 and 1, ``X`` and ``y`` differ
+        in length, or a class would end up with no example in either part.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if not 0 < validation_fraction < 1:
+        raise ValueError(f"validation_fraction must be strictly between 0 and 1, got {validation_fraction}")
+    if len(X) != len(y):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)} labels: pass the inputs and labels of one set")
+    rng = np.random.default_rng(seed)
+    held_out = np.zeros(len(y), dtype=bool)
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        n_held = round(validation_fraction * len(members))
+        if not 0 < n_held < len(members):
+            raise ValueError(f"class {label} has {len(members)} examples: too few to hold out "
+                             f"{validation_fraction:.0%} and keep some for training")
+        held_out[rng.choice(members, size=n_held, replace=False)] = True
+    return X[~held_out], y[~held_out], X[held_out], y[held_out]

@@ -75,7 +75,7 @@ def show_templates(W, titles=None, ncols=10, suptitle=None):
     return fig
 
 
-def plot_learning_curves(loss, train_accuracy, test_accuracy=None, per="batch"):
+def plot_learning_curves(loss, train_accuracy, test_accuracy=None, per="batch", eval_label="test"):
     """Loss (left) and accuracy (right) against training steps.
 
     Parameters
@@ -83,9 +83,11 @@ def plot_learning_curves(loss, train_accuracy, test_accuracy=None, per="batch"):
     loss, train_accuracy : sequence of float
         One value per step (batch or epoch).
     test_accuracy : sequence of float, optional
-        Same length as ``train_accuracy``.
+        Accuracy on held-out data, same length as ``train_accuracy``.
     per : str
         What one step is, for the x-axis label.
+    eval_label : str
+        What the held-out data is ("test", "validation"), for the legend.
     """
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
     ax_loss.plot(np.asarray(loss, dtype=float), label="train loss")
@@ -94,7 +96,7 @@ def plot_learning_curves(loss, train_accuracy, test_accuracy=None, per="batch"):
     ax_loss.legend()
     ax_acc.plot(np.asarray(train_accuracy, dtype=float), label="train (this batch)" if per == "batch" else "train")
     if test_accuracy is not None and len(test_accuracy):
-        ax_acc.plot(np.asarray(test_accuracy, dtype=float), label="test")
+        ax_acc.plot(np.asarray(test_accuracy, dtype=float), label=eval_label)
     ax_acc.set_xlabel(per)
     ax_acc.set_ylabel("accuracy")
     ax_acc.set_ylim(0, 1)
@@ -141,3 +143,44 @@ def show_misclassified(X, y_true, y_pred, n=20, ncols=10):
     titles = [f"{t}\u2192{p}" for t, p in zip(y_true[wrong], y_pred[wrong])]
     return show_digits(np.asarray(X)[wrong], titles=titles, ncols=ncols,
                        suptitle="misclassified (true\u2192predicted)")
+
+
+def plot_hyperparameter_search(values, validation_accuracy, chosen, name="learning rate", log_scale=True):
+    """Validation accuracy against one hyperparameter, with the chosen value marked.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The values tried, e.g. learning rates.
+    validation_accuracy : sequence of float
+        Accuracy on the validation set for each value, in [0, 1].
+    chosen : float
+        The value picked (one of ``values``); drawn as a red dot.
+    name : str
+        The hyperparameter, for the x-axis label.
+    log_scale : bool
+        Log x-axis, for values that grow by factors (learning rates, lambdas).
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ or ``chosen`` is not one of ``values``.
+    """
+    values = np.asarray(values, dtype=float)
+    validation_accuracy = np.asarray(validation_accuracy, dtype=float)
+    if values.shape != validation_accuracy.shape:
+        raise ValueError(f"{values.size} values but {validation_accuracy.size} accuracies: give one accuracy per value")
+    matches = np.flatnonzero(np.isclose(values, chosen, rtol=1e-12, atol=0))
+    if matches.size == 0:
+        raise ValueError(f"the chosen {name} {chosen} is not one of the values tried {values.tolist()}")
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    ax.plot(values, validation_accuracy, "o-", label="validation accuracy")
+    ax.plot(values[matches[0]], validation_accuracy[matches[0]], "o", color="red", markersize=10,
+            label=f"chosen: {chosen:g}")
+    if log_scale:
+        ax.set_xscale("log")
+    ax.set_xlabel(name)
+    ax.set_ylabel("validation accuracy")
+    ax.legend()
+    fig.tight_layout()
+    return fig

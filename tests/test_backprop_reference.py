@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from autograder import checks
+from course.backprop_steps import STEPS, compare_steps, format_steps, step_references
 from course.gradient_check import numerical_gradient
 from conftest import REPO_ROOT
 
@@ -22,10 +23,11 @@ NOTEBOOK = REPO_ROOT / "source" / "03_backprop_network" / "backprop_network.ipyn
 def nb():
     cells = nbformat.read(NOTEBOOK, as_version=4).cells
     by_id = {c.metadata["nbgrader"]["grade_id"]: c.source for c in cells if c.metadata.get("nbgrader", {}).get("grade_id")}
-    ns = {"np": np, "checks": checks, "numerical_gradient": numerical_gradient}
-    for grade_id in ["sigmoid", "sigmoidGradient", "nnCost", "debug_network", "randInitializeWeights", "predict"]:
+    ns = {"np": np, "checks": checks, "numerical_gradient": numerical_gradient, "STEPS": STEPS}
+    for grade_id in ["sigmoid", "sigmoidGradient", "nnLoss", "nnBackprop", "nnCost", "debug_network",
+                     "randInitializeWeights", "predict"]:
         exec(by_id[grade_id], ns)
-    hidden = re.search(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", by_id["test_nnCost_unregularised"], re.S)
+    hidden = re.search(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", by_id["test_nnLoss_unregularised"], re.S)
     exec(hidden.group(1), ns)
     return ns
 
@@ -40,7 +42,7 @@ def test_sigmoid_is_stable_and_exact_at_zero(nb):
 
 @pytest.mark.parametrize("lam, expected", [(0.0, 2.0943571167416453), (3.0, 2.140928515361378)])
 def test_debug_cost_matches_the_values_the_visible_tests_hard_code(nb, lam, expected):
-    J, _ = nb["nnCost"](nb["debug_params"], nb["debug_X"], nb["debug_y"], lam, *nb["debug_sizes"])
+    J = nb["nnLoss"](nb["debug_params"], nb["debug_X"], nb["debug_y"], lam, *nb["debug_sizes"])
     assert abs(J - expected) <= 1e-12 * expected
 
 
@@ -56,27 +58,61 @@ def test_reference_gradient_passes_the_original_courses_check(nb, lam):
 def test_solution_and_hidden_reference_agree(nb, tag, n, h, K, m, lam):
     args = nb["random_problem"](tag, n, h, K, m, lam, bias_scale=5.0)
     J, grad = nb["nnCost"](*args)
-    J_ref, grad_ref = nb["ref_nnCost"](*args)
+    J_ref, grad_ref, _ = nb["ref_nnCost"](*args)
     assert abs(J - J_ref) <= 1e-10 * abs(J_ref)
     assert checks.relative_error(grad, grad_ref) < 1e-12
 
 
 def test_every_known_mistake_changes_the_result_so_its_hint_can_fire(nb):
     args = nb["random_problem"]("hints", 4, 6, 3, 7, 0.7, bias_scale=5.0)
-    J, grad = nb["ref_nnCost"](*args)
+    J, grad, _ = nb["ref_nnCost"](*args)
     for variant in ["one_based", "one_based_match", "fortran", "np_subtract", "bias_in_cost", "no_penalty"]:
         assert not np.isclose(nb["ref_nnCost"](*args, variant=variant)[0], J, rtol=1e-6), variant
         assert nb["cost_hint"](nb["ref_nnCost"](*args, variant=variant)[0], args).startswith("Your cost is wrong")
-    for variant in ["one_based", "one_based_match", "fortran", "no_one_minus", "bias_in_grad", "no_grad_penalty"]:
+    for variant in nb["GRAD_VARIANTS"]:
         wrong = nb["ref_nnCost"](*args, variant=variant)[1]
         assert checks.relative_error(wrong, grad) > 1e-6, variant
         assert nb["grad_hint"](wrong, args).startswith("Your gradient is wrong"), variant
 
 
-def test_nncost_leaves_its_inputs_alone(nb):
+@pytest.mark.parametrize("tag, n, h, K, m, lam", [("a", 4, 6, 3, 7, 0.7), ("b", 3, 5, 3, 5, 0.0)])
+def test_backprop_tensors_match_the_hidden_reference_and_finite_differences(nb, tag, n, h, K, m, lam):
+    args = nb["random_problem"](tag, n, h, K, m, lam, bias_scale=2.0)
+    tensors = nb["nnBackprop"](*args)
+    for mine, right in zip(tensors, nb["ref_nnCost"](*args)[2]):
+        assert checks.relative_error(mine, right) < 1e-12
+    rows, first_wrong = compare_steps(tensors, step_references(nb["nnLoss"], *args))
+    assert first_wrong is None, rows
+
+
+def test_each_known_backprop_mistake_is_named_at_the_tensor_where_it_starts(nb):
+    # What the learner sees: the first tensor that disagrees is the one the mistake changes first.
+    args = nb["random_problem"]("steps", 4, 6, 3, 7, 0.7, bias_scale=2.0)
+    references = step_references(nb["nnLoss"], *args)
+    first = {"d3_times_gprime": "delta3", "no_one_minus": "delta2", "d2_no_gprime": "delta2",
+             "bias_in_grad": "Theta1_grad", "no_grad_penalty": "Theta1_grad"}
+    for variant, name in first.items():
+        tensors = nb["ref_nnCost"](*args, variant=variant)[2]
+        rows, first_wrong = compare_steps(tensors, references)
+        assert first_wrong == name, variant
+        line = next(line for line in format_steps(rows).splitlines() if line.startswith(name))
+        assert line.endswith("DISAGREES"), (variant, line)
+        assert nb["tensor_hint"](name, tensors[STEPS.index(name)], args).startswith("It matches"), variant
+
+
+def test_nncost_is_nnloss_and_nnbackprop_unrolled(nb):
+    args = nb["random_problem"]("compose", 5, 3, 4, 6, 1.0)
+    J, grad = nb["nnCost"](*args)
+    assert J == nb["nnLoss"](*args)
+    _, _, G1, G2 = nb["nnBackprop"](*args)
+    assert np.array_equal(grad, np.concatenate([G1.ravel(), G2.ravel()]))
+
+
+@pytest.mark.parametrize("name", ["nnLoss", "nnBackprop", "nnCost"])
+def test_the_cost_functions_leave_their_inputs_alone(nb, name):
     args = nb["random_problem"]("inputs", 5, 3, 4, 6, 1.0)
     copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
-    nb["nnCost"](*args)
+    nb[name](*args)
     for a, c in zip(args, copies):
         assert np.array_equal(a, c)
 
@@ -86,3 +122,10 @@ def test_random_init_and_predict_shapes(nb):
     assert W.shape == (25, 785) and np.abs(W).max() <= np.sqrt(6) / np.sqrt(809)
     p = nb["predict"](W, nb["randInitializeWeights"](25, 10, np.random.default_rng(1)), np.zeros((7, 784)))
     assert p.shape == (7,) and p.dtype.kind == "i"
+
+
+def test_a_tensor_holding_nan_disagrees(nb):
+    args = nb["random_problem"]("nan", 3, 4, 2, 5, 0.0)
+    tensors = list(nb["nnBackprop"](*args))
+    tensors[1] = np.full_like(tensors[1], np.nan)
+    assert compare_steps(tensors, step_references(nb["nnLoss"], *args))[1] == "delta2"

@@ -159,3 +159,55 @@ def test_rng_is_reproducible_per_tag_and_follows_the_seed(monkeypatch):
     before = checks.rng("a").random(3)
     monkeypatch.setenv("NN_GRADING_SEED", "7")
     assert not np.array_equal(before, checks.rng("a").random(3))
+
+
+def test_note_prints_to_stdout_not_stderr(capsys):
+    checks.note("an epsilon in the denominator? It is harmless here.")
+    out = capsys.readouterr()
+    assert out.out == "Note: an epsilon in the denominator? It is harmless here.\n" and out.err == ""
+
+
+@pytest.mark.parametrize("actual, expected", [
+    (np.ones(3) - 1e-8, 1.0),                      # softmax rows with 1e-8 in the denominator
+    (np.log(0.7 + 1e-8), np.log(0.7)),             # an epsilon inside a log
+    (np.array([1e-7, 1 - 1e-7]), [0.0, 1.0]),      # probabilities clipped Keras-style
+])
+def test_off_by_epsilon_recognises_the_usual_guards(actual, expected):
+    assert checks.off_by_epsilon(actual, expected)
+
+
+@pytest.mark.parametrize("actual, expected", [
+    (np.ones(3), 1.0),                             # exact
+    (np.ones(3) + 1e-15, 1.0),                     # rounding
+    (np.full(3, 0.5), 1.0),                        # a real mistake
+    (np.array([np.nan, 1.0]), 1.0),                # broken, not guarded
+])
+def test_off_by_epsilon_rejects_exact_results_rounding_and_mistakes(actual, expected):
+    assert not checks.off_by_epsilon(actual, expected)
+
+
+def test_check_steps_passes_and_returns_each_relative_error(capsys):
+    a = np.arange(6.0).reshape(2, 3)
+    errors = checks.check_steps([("dlogits", a, a, ""), ("dA", a.T, a.T + 1e-12, "")])
+    assert errors[0] == 0.0 and 0 < errors[1] < 1e-12
+    assert "dlogits: relative error 0.0e+00" in capsys.readouterr().out
+
+
+def test_check_steps_names_the_first_tensor_that_disagrees_without_its_values():
+    good = np.array([0.25, -0.75])
+    wrong = np.array([0.123456, 0.654321])
+    with pytest.raises(CheckFailure) as info:
+        checks.check_steps([("dlogits", good, good, ""), ("dA", wrong, good, "chain rule?"),
+                            ("db", wrong, good, "never reached")])
+    message = str(info.value)
+    assert message.startswith("dA is the first tensor that disagrees: relative error")
+    assert "chain rule?" in message and "never reached" not in message and "0.25" not in message
+
+
+@pytest.mark.parametrize("yours, reason", [
+    (np.zeros(3), r"shape \(3,\), expected \(2,\)"),
+    (np.array([np.nan, 0.0]), "nan or inf"),
+])
+def test_check_steps_reports_shape_and_nan_at_the_step(yours, reason):
+    with pytest.raises(CheckFailure, match="dlogits is the first tensor that disagrees: .*" + reason):
+        checks.check_steps([("dlogits", yours, np.zeros(2), "")])

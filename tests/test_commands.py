@@ -79,7 +79,7 @@ def test_grade_goes_on_after_a_broken_submission_and_says_why(tmp_path):
         rows = {row["student"]: row for row in csv.DictReader(f)}
     assert rows["reference"]["status"] == "graded"
     assert rows["reference"]["score"] == "90"          # written answers wait for formgrader
-    assert rows["reference"]["pending_manual"] == "written_batch_softmax written_max_shift"
+    assert rows["reference"]["pending_manual"] == "written_batch_softmax written_dlogits written_max_shift"
     assert rows["broken"]["status"].startswith("not graded: ") and rows["broken"]["score"] == ""
     assert list((root / "feedback" / "reference" / ASSIGNMENT).glob("*.html"))
 

@@ -85,3 +85,24 @@ def test_data_dir_follows_the_environment_variable(isolated_data_dir, monkeypatc
 def test_add_bias_column():
     X = np.arange(6.0).reshape(2, 3)
     assert np.array_equal(data.add_bias_column(X), [[1, 0, 1, 2], [1, 3, 4, 5]])
+
+
+def test_train_validation_split_is_stratified_seeded_and_a_partition():
+    X = np.arange(40, dtype=float).reshape(20, 2)
+    y = np.repeat(np.arange(4), 5)
+    X_tr, y_tr, X_val, y_val = data.train_validation_split(X, y, validation_fraction=0.2, seed=3)
+    assert np.array_equal(np.bincount(y_val), [1, 1, 1, 1]) and np.array_equal(np.bincount(y_tr), [4, 4, 4, 4])
+    assert sorted(np.r_[X_tr[:, 0], X_val[:, 0]]) == list(X[:, 0])     # every example exactly once
+    assert np.all(np.diff(X_val[:, 0]) > 0) and np.all(X_val[:, 0] // 10 == y_val)   # order and pairing kept
+    again = data.train_validation_split(X, y, validation_fraction=0.2, seed=3)
+    other = data.train_validation_split(X, y, validation_fraction=0.2, seed=4)
+    assert np.array_equal(again[2], X_val) and not np.array_equal(other[2], X_val)
+
+
+@pytest.mark.parametrize("kwargs, reason", [
+    ({"validation_fraction": 1.0}, "strictly between 0 and 1"),
+    ({"validation_fraction": 0.01}, "too few to hold out"),
+])
+def test_train_validation_split_refuses_bad_fractions(kwargs, reason):
+    with pytest.raises(ValueError, match=reason):
+        data.train_validation_split(np.zeros((20, 2)), np.repeat(np.arange(4), 5), **kwargs)

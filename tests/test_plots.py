@@ -43,6 +43,9 @@ def test_learning_curves_plot_the_given_values():
     assert np.array_equal(ax_loss.lines[0].get_ydata(), loss)
     assert [list(line.get_ydata()) for line in ax_acc.lines] == [train, test]
     assert ax_acc.get_ylim() == (0, 1)
+    assert [line.get_label() for line in ax_acc.lines] == ["train (this batch)", "test"]
+    relabelled = plots.plot_learning_curves(loss, train, test, eval_label="validation")
+    assert relabelled.axes[1].lines[1].get_label() == "validation"
 
 
 def test_confusion_matrix_counts_pairs():
@@ -69,3 +72,22 @@ def test_show_misclassified_shows_only_the_wrong_ones_titled_true_to_predicted()
 def test_show_misclassified_says_so_when_nothing_is_wrong():
     fig = plots.show_misclassified(np.zeros((2, 784)), [1, 2], [1, 2])
     assert fig.axes[0].texts[0].get_text() == "no misclassified examples"
+
+
+def test_hyperparameter_search_plots_each_accuracy_and_marks_the_choice():
+    rates, accuracy = [0.01, 0.1, 1.0], [0.8, 0.9, 0.85]
+    fig = plots.plot_hyperparameter_search(rates, accuracy, chosen=0.1)
+    ax, = fig.axes
+    curve, marker = ax.lines
+    assert np.array_equal(curve.get_xdata(), rates) and np.array_equal(curve.get_ydata(), accuracy)
+    assert (list(marker.get_xdata()), list(marker.get_ydata())) == ([0.1], [0.9])
+    assert ax.get_xscale() == "log" and ax.get_ylabel() == "validation accuracy"
+
+
+@pytest.mark.parametrize("values, accuracy, chosen, reason", [
+    ([0.1, 1.0], [0.9], 0.1, "one accuracy per value"),
+    ([0.1, 1.0], [0.9, 0.8], 0.3, "not one of the values tried"),
+])
+def test_hyperparameter_search_refuses_inconsistent_input(values, accuracy, chosen, reason):
+    with pytest.raises(ValueError, match=reason):
+        plots.plot_hyperparameter_search(values, accuracy, chosen)

@@ -1,4 +1,4 @@
-"""Correct, but written differently from the reference (einsum, log-sum-exp, one-hot): full marks."""
+"""Correct, but written differently from the reference (einsum, log-sum-exp, one-hot, grad through dlogits): full marks."""
 EXPECTED_FAILURES = set()
 SOLUTIONS = {
     "np_linear": '''
@@ -16,10 +16,12 @@ def np_cross_entropy(p, y):
     onehot = np.eye(p.shape[1])[y]
     return float(-(onehot * np.log(np.where(onehot == 1, p, 1.0))).sum() / len(y))
 ''',
+    "np_cross_entropy_dlogits": '''
+def np_cross_entropy_dlogits(p, y):
+    return (p - np.eye(p.shape[1])[y]) / len(y)
+''',
     "np_cross_entropy_grad": '''
 def np_cross_entropy_grad(p, y, x):
-    onehot = np.zeros_like(p)
-    onehot[np.arange(len(y)), y] = 1.0
-    return np.einsum("bk,bd->kd", p - onehot, x) / len(y)
+    return np.einsum("bk,bd->kd", np_cross_entropy_dlogits(p, y), x)  # the chain rule, through the learner's own dlogits
 ''',
 }

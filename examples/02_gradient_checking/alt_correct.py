@@ -29,10 +29,10 @@ def block_report(grad, numgrad, input_layer_size, hidden_layer_size, num_labels)
         out.append([relative_error(g[:, :1], n[:, :1]), relative_error(g[:, 1:], n[:, 1:])])
     return np.array(out)
 ''',
-    "nnCost_fixed": '''
-def nnCost_fixed(nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels):
-    # nnCost adds the Theta2 bias sum b instead of removing it: take 2 * lambda_/(2m) * b back off
-    J, grad = nnCost(nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels)
+    "nnCostTanh_fixed": '''
+def nnCostTanh_fixed(nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels):
+    # nnCostTanh adds the Theta2 bias sum b instead of removing it: take 2 * lambda_/(2m) * b back off
+    J, grad = nnCostTanh(nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels)
     bias2 = nn_params[hidden_layer_size * (input_layer_size + 1)::hidden_layer_size + 1]
     return J - lambda_ / X.shape[0] * (bias2 @ bias2), grad
 ''',

@@ -1,4 +1,5 @@
-"""Correct, but written differently (exp(-|z|) sigmoid, einsum, clipped logs, comparison one-hot): full marks."""
+"""Correct, but written differently (exp(-|z|) sigmoid, einsum, clipped logs, comparison one-hot, a helper
+shared by nnLoss and nnBackprop): full marks."""
 EXPECTED_FAILURES = set()
 SOLUTIONS = {
     "sigmoid": '''
@@ -12,28 +13,42 @@ def sigmoidGradient(z):
     e = np.exp(-np.abs(z))
     return e / (1 + e) ** 2                      # g(z) (1 - g(z)), symmetric in z
 ''',
-    "nnCost": '''
-def nnCost(nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels):
-    sizes = [(hidden_layer_size, input_layer_size + 1), (num_labels, hidden_layer_size + 1)]
-    split = sizes[0][0] * sizes[0][1]
-    T1 = np.reshape(nn_params[:split], sizes[0])
-    T2 = np.reshape(nn_params[split:], sizes[1])
+    "nnLoss": '''
+def unpack(nn_params, n, h, K):
+    split = h * (n + 1)
+    return np.reshape(nn_params[:split], (h, n + 1)), np.reshape(nn_params[split:], (K, h + 1))
+
+def nnLoss(nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels):
+    T1, T2 = unpack(nn_params, input_layer_size, hidden_layer_size, num_labels)
+    m = len(y)
+    Y = (np.asarray(y)[:, None] == np.arange(num_labels)).astype(float)
+    A1 = np.concatenate([np.ones((m, 1)), X], axis=1)
+    A2 = np.concatenate([np.ones((m, 1)), sigmoid(np.einsum("mi,hi->mh", A1, T1))], axis=1)
+    P = np.clip(sigmoid(np.einsum("mh,kh->mk", A2, T2)), 1e-300, 1 - 1e-16)
+    J = -(np.sum(Y * np.log(P)) + np.sum((1 - Y) * np.log1p(-P))) / m
+    return J + lambda_ * (np.sum(T1[:, 1:] * T1[:, 1:]) + np.sum(T2[:, 1:] * T2[:, 1:])) / (2 * m)
+''',
+    "nnBackprop": '''
+def nnBackprop(nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels):
+    T1, T2 = unpack(nn_params, input_layer_size, hidden_layer_size, num_labels)
     m = len(y)
     Y = (np.asarray(y)[:, None] == np.arange(num_labels)).astype(float)
     A1 = np.concatenate([np.ones((m, 1)), X], axis=1)
     Z2 = np.einsum("mi,hi->mh", A1, T1)
     A2 = np.concatenate([np.ones((m, 1)), sigmoid(Z2)], axis=1)
-    A3 = sigmoid(np.einsum("mh,kh->mk", A2, T2))
-    P = np.clip(A3, 1e-300, 1 - 1e-16)
-    J = -(np.sum(Y * np.log(P)) + np.sum((1 - Y) * np.log1p(-P))) / m
-    J = J + lambda_ * (np.sum(T1[:, 1:] * T1[:, 1:]) + np.sum(T2[:, 1:] * T2[:, 1:])) / (2 * m)
-    D3 = A3 - Y
+    D3 = sigmoid(np.einsum("mh,kh->mk", A2, T2)) - Y
     D2 = np.einsum("mk,kh->mh", D3, T2[:, 1:]) * sigmoidGradient(Z2)
     reg1 = np.concatenate([np.zeros((T1.shape[0], 1)), T1[:, 1:]], axis=1)
     reg2 = np.concatenate([np.zeros((T2.shape[0], 1)), T2[:, 1:]], axis=1)
     G1 = (np.einsum("mh,mi->hi", D2, A1) + lambda_ * reg1) / m
     G2 = (np.einsum("mk,mh->kh", D3, A2) + lambda_ * reg2) / m
-    return float(J), np.hstack([G1.flatten(), G2.flatten()])
+    return D3, D2, G1, G2
+''',
+    "nnCost": '''
+def nnCost(nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels):
+    sizes = (input_layer_size, hidden_layer_size, num_labels)
+    G1, G2 = nnBackprop(nn_params, X, y, lambda_, *sizes)[2:]
+    return nnLoss(nn_params, X, y, lambda_, *sizes), np.hstack([G1.flatten(), G2.flatten()])
 ''',
     "randInitializeWeights": '''
 def randInitializeWeights(L_in, L_out, rng):

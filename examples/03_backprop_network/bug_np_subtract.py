@@ -1,8 +1,9 @@
 """The original question's penalty: - np.subtract(b1, b2) adds the Theta2 bias sum instead of removing it."""
-EXPECTED_FAILURES = {"test_nnCost_regularised", "test_nnCost_sizes"}
+EXPECTED_FAILURES = {"test_nnLoss_regularised", "test_nnCost_sizes"}
 EDITS = {
-    "nnCost": [
-        ('cost += lambda_ / (2 * m) * (np.sum(Theta1[:, 1:] ** 2) + np.sum(Theta2[:, 1:] ** 2))',
-         'cost += (lambda_ / (2 * m)) * (np.sum(Theta1 * Theta1) + np.sum(Theta2 * Theta2)\n                                - np.subtract(Theta1[:, 0].T @ Theta1[:, 0], Theta2[:, 0].T @ Theta2[:, 0]))'),
+    "nnLoss": [
+        ('penalty = np.sum(Theta1[:, 1:] ** 2) + np.sum(Theta2[:, 1:] ** 2)',
+         'penalty = (np.sum(Theta1 * Theta1) + np.sum(Theta2 * Theta2)\n'
+         '               - np.subtract(Theta1[:, 0].T @ Theta1[:, 0], Theta2[:, 0].T @ Theta2[:, 0]))'),
     ],
 }

@@ -1,8 +1,8 @@
-"""The textbook sigmoid 1 / (1 + np.exp(-z)): right values, but overflow warnings at z = -1000."""
+"""sigmoid as exp(z) / (1 + exp(z)): inf / inf = nan for z > 709, so g(1000) is nan instead of 1."""
 EXPECTED_FAILURES = {"test_sigmoid", "test_sigmoidGradient"}
 SOLUTIONS = {
     "sigmoid": '''
 def sigmoid(z):
-    return 1 / (1 + np.exp(-z))
+    return np.exp(z) / (1 + np.exp(z))
 ''',
 }
