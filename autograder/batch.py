@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.autograde import autograde, generate_feedback
+from autograder.canary import check_environment
 from autograder.collect import collect
 from autograder.nbgrader_api import GradingError
 from autograder.release import release
@@ -61,9 +62,34 @@ class ClassReport:
     csv_path: Path = None
 
 
+def sandbox_overrides(sandbox, overrides=None):
+    """``overrides`` with the sandbox required (``sandbox=True``) or switched off (``False``).
+
+    Raises
+    ------
+    GradingError
+        If the sandbox is required and bubblewrap cannot run here: the
+        message says how to install it, and that ``--no-sandbox`` grades
+        without it.
+    """
+    from autograder.sandbox import bwrap_problem
+
+    merged = {key: dict(value) for key, value in (overrides or {}).items()}
+    if sandbox and bwrap_problem():
+        raise GradingError(f"{bwrap_problem()}. Without it, learner code could read the solutions and write "
+                           "the gradebook. To grade anyway, pass --no-sandbox (every row then records "
+                           "'unsandboxed').")
+    merged.setdefault("TrustedExecute", {})["sandbox"] = bool(sandbox)
+    return merged
+
+
 def grade_class(root, assignment, submissions=None, workers=None, force=False, engine="trusted",
-                progress=True, overrides=None):
+                progress=True, overrides=None, sandbox=True):
     """Collect, autograde (in parallel), write feedback, a grades CSV and per-student JSON.
+
+    First the reference solution is graded the same way (:mod:`autograder.canary`);
+    if it does not score full marks, nothing is graded and the gradebook is
+    not touched.
 
     Parameters
     ----------
@@ -76,14 +102,36 @@ def grade_class(root, assignment, submissions=None, workers=None, force=False, e
         Submissions graded at once; default: the number of cores.
     force : bool
         Regrade submissions already graded from the same files.
+    sandbox : bool
+        Run learner code under bubblewrap (required unless False: then each
+        row records "unsandboxed").
 
     Returns
     -------
     ClassReport
+
+    Raises
+    ------
+    GradingError
+        Where bubblewrap is missing and ``sandbox`` is True, or (a
+        :class:`~autograder.canary.CanaryError`) where the reference solution
+        loses points here.
     """
+    import sys
+
     from tqdm.auto import tqdm
 
     root = Path(root).resolve()
+    if engine == "trusted":
+        overrides = sandbox_overrides(sandbox, overrides)
+        from autograder import limits
+
+        if progress:   # once per run, not once per submission
+            print(limits.describe(), file=sys.stderr)
+            if not sandbox:
+                print("WARNING: grading without a sandbox (--no-sandbox): learner code can read and write what "
+                      "you can; every row records 'unsandboxed'", file=sys.stderr)
+    check_environment(root, assignment, engine, overrides)
     release(root, [assignment])  # the gradebook must know the assignment's cells
     collected = collect(Path(submissions) if submissions else root / "submitted", root, assignment)
     errors = [(c.student, assignment, c.error) for c in collected if c.error]

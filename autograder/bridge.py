@@ -135,8 +135,14 @@ def _serve(request, arrays, out):
     raise ValueError(f"unknown operation {op!r}")
 
 
-def handle(prefix):
-    """Answer the request at ``<prefix>.json``; never raises."""
+def handle(prefix, sink=None):
+    """Answer the request at ``<prefix>.json``; never raises.
+
+    The answer goes to ``<prefix>.out.json`` and ``<prefix>.out.npz``, or,
+    given a ``sink`` dict, into it as bytes (``"json"``, ``"npz"``): the
+    sandboxed runner sends them back on its pipe, so a full disk cannot stop
+    an answer.
+    """
     out = _Encoder()
     try:
         with open(prefix + ".json") as f:
@@ -148,8 +154,16 @@ def handle(prefix):
         reply = _serve(request, arrays, out)
     except Exception as err:
         reply = {"error": f"{type(err).__name__}: {err}"[:2000]}
+    npz = io.BytesIO()
     if out.arrays:
-        np.savez(prefix + ".out.npz", **out.arrays)
-    with open(prefix + ".out.json", "w") as f:
-        json.dump(reply, f)
+        np.savez(npz, **out.arrays)
+    text = json.dumps(reply).encode()
+    if sink is not None:
+        sink["json"], sink["npz"] = text, npz.getvalue()
+    else:
+        if out.arrays:
+            with open(prefix + ".out.npz", "wb") as f:
+                f.write(npz.getvalue())
+        with open(prefix + ".out.json", "wb") as f:
+            f.write(text)
     sys.stdout.flush()

@@ -129,7 +129,11 @@ def grade_examples(root, assignment, progress=True):
     """
     examples = load_examples(assignment)
     manual = {example.student: build_submission(example, root) for example in examples}
-    report = pipeline.grade_class(root, assignment, force=True, progress=progress)
+    from autograder.sandbox import bwrap_available
+
+    # The example class is the course's own code: without bubblewrap the demo
+    # grades it unsandboxed (and says so in every row) rather than refuse.
+    report = pipeline.grade_class(root, assignment, force=True, progress=progress, sandbox=bwrap_available())
     if report.errors:
         raise pipeline.GradingError(f"example submissions of {assignment} could not be graded: {report.errors}")
     for student, scores in manual.items():

@@ -5,11 +5,24 @@ import json
 from pathlib import Path
 
 
-CSV_COLUMNS = ("student", "assignment", "status", "score", "max_score", "failed_tests", "pending_manual", "flags")
+CSV_COLUMNS = ("student", "assignment", "status", "score", "max_score", "failed_tests", "pending_manual", "flags",
+               "course_version", "notebook_sha256", "sandbox", "limits")
+
+
+def provenance_cells(result):
+    """The CSV's last four cells: how ``result`` was graded (empty where nothing was recorded)."""
+    records = result.graded_with
+    if not records:
+        return ["", "", "", ""]
+    sandbox = "bwrap" if all(r.sandboxed for r in records) else "unsandboxed"
+    return [" ".join(sorted({r.course_version for r in records})),
+            " ".join(f"{r.notebook}:{r.notebook_sha256}" if len(records) > 1 else r.notebook_sha256
+                     for r in records),
+            sandbox, " | ".join(sorted({r.limits_text() for r in records}))]
 
 
 def write_grades_csv(rows, path, errors=()):
-    """Write one line per submission: status, score, maximum, failed and pending cells.
+    """Write one line per submission: status, score, maximum, failed and pending cells, flags, and how it was graded.
 
     Parameters
     ----------
@@ -25,9 +38,10 @@ def write_grades_csv(rows, path, errors=()):
         writer.writerow(CSV_COLUMNS)
         for r in rows:
             writer.writerow([r.student, r.assignment, "graded", f"{r.score:g}", f"{r.max_score:g}",
-                             " ".join(sorted(r.failed)), " ".join(sorted(r.pending)), "; ".join(sorted(set(r.flags)))])
+                             " ".join(sorted(r.failed)), " ".join(sorted(r.pending)), "; ".join(sorted(set(r.flags)))]
+                            + provenance_cells(r))
         for student, assignment, reason in errors:
-            writer.writerow([student, assignment, f"not graded: {reason}", "", "", "", "", ""])
+            writer.writerow([student, assignment, f"not graded: {reason}"] + [""] * (len(CSV_COLUMNS) - 3))
     return path
 
 

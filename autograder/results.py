@@ -4,6 +4,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.flags import Flag
+from autograder.provenance import GradingRecord
 from autograder.settings import GRADING_REPORT_SUFFIX, db_url
 
 
@@ -49,6 +51,9 @@ class SubmissionResult:
     """What a person should look at (time limit, memory, tampering...); never changes a score."""
     messages: dict = field(default_factory=dict)
     """grade id -> the message the learner reads for a failed test."""
+    graded_with: list = field(default_factory=list)
+    """One :class:`~autograder.provenance.GradingRecord` per notebook: how it was graded
+    (none for stock nbgrader, which records nothing)."""
 
     @property
     def score(self):
@@ -72,14 +77,16 @@ class SubmissionResult:
         """Plain data, as written to ``reports/<assignment>/<student>.json``."""
         return {"student": self.student, "assignment": self.assignment, "status": "graded",
                 "score": self.score, "max_score": self.max_score, "flags": sorted(set(self.flags)),
-                "tests": [t.to_dict(self.messages.get(t.grade_id, "")) for t in self.tests]}
+                "tests": [t.to_dict(self.messages.get(t.grade_id, "")) for t in self.tests],
+                "graded_with": [record.to_dict() for record in self.graded_with]}
 
     @classmethod
     def from_dict(cls, data):
         """The inverse of :meth:`to_dict`."""
         tests = [TestResult.from_dict(t) for t in data.get("tests", [])]
         messages = {t["grade_id"]: t["message"] for t in data.get("tests", []) if t.get("message")}
-        return cls(data["student"], data["assignment"], tests, list(data.get("flags", [])), messages)
+        records = [GradingRecord.from_dict(r) for r in data.get("graded_with", [])]
+        return cls(data["student"], data["assignment"], tests, list(data.get("flags", [])), messages, records)
 
 
 def _grading_reports(root, assignment, student):
@@ -90,7 +97,7 @@ def _grading_reports(root, assignment, student):
         try:
             reports.append(json.loads(path.read_text()))
         except (OSError, ValueError):
-            reports.append({"flags": ["grading report unreadable"], "tests": []})
+            reports.append({"flags": [Flag.REPORT_UNREADABLE.value], "tests": []})
     return reports
 
 
@@ -106,6 +113,8 @@ def results(root, assignment):
                 result.flags += report.get("flags", [])
                 result.messages.update({t["grade_id"]: t["message"] for t in report.get("tests", [])
                                         if t.get("message")})
+                if "graded_with" in report:
+                    result.graded_with.append(GradingRecord.from_dict(report["graded_with"]))
             for notebook in submission.notebooks:
                 manual = {cell.name for cell in notebook.notebook.solution_cells}
                 for grade in notebook.grades:

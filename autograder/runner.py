@@ -7,13 +7,23 @@ sockets and client; they cost more CPU per submission than the grading
 itself). The grader decides no verdict from anything this process says; it
 takes outputs for the feedback and checks their form (``sandbox.clean_outputs``).
 
-It speaks JSON lines on its stdin and stdout:
+It is started as ``python -m autograder.runner WORKDIR [MAX_PROCESSES]``: the
+learner's cells run in ``WORKDIR``; in a sandbox, ``MAX_PROCESSES`` caps its
+processes with ``RLIMIT_NPROC``, which in the sandbox's own user namespace
+counts only them; the grader's requests are files in a folder that is
+read-only in the sandbox, and the replies go back on stdout. It speaks JSON
+lines on its stdin and stdout:
 
 * ``{"op": "execute", "code": ..., "timeout": s}`` runs a cell and answers
   ``{"status": "ok" | "error" | "timeout", "outputs": [...], "truncated": bool}``;
 * ``{"op": "bridge", "prefix": ..., "timeout": s}`` answers one request of
-  :mod:`autograder.bridge` (files beside ``prefix``) with ``{"status": ...}``;
+  :mod:`autograder.bridge` (files beside ``prefix``) with ``{"status": ...,
+  "sizes": [j, n]}``, then ``j`` bytes of reply JSON and ``n`` bytes of ``.npz``;
+* ``{"op": "import", "from": folder}`` copies the submission's files into ``WORKDIR``;
 * ``{"op": "shutdown"}`` ends it.
+
+Every reply also says how much space is left on ``WORKDIR``'s file system
+(``disk_free``), so the grader can flag a submission that filled it.
 
 At a time limit the main thread gets SIGINT, as a kernel interrupt would give
 it; code that ignores it is the grader's to kill.
@@ -23,6 +33,8 @@ import base64
 import io
 import json
 import os
+import resource
+import shutil
 import signal
 import sys
 import threading
@@ -228,32 +240,70 @@ def execute(shell, code, timeout):
 
 
 def bridge(prefix, timeout):
-    """Answer one bridge request; the answer itself is in the files beside ``prefix``."""
+    """Answer one bridge request; returns the reply and the bytes of its JSON and ``.npz``.
+
+    The answer is built in memory: the sandbox's disk may be full, or the
+    request folder read-only.
+    """
     OUTPUTS.reset()
+    sink = {}
 
     def work():
         from autograder import bridge as kernel_side
-        kernel_side.handle(prefix)
+        kernel_side.handle(prefix, sink)
 
-    return {"status": "timeout" if Deadline(timeout).run(work) else "ok"}
+    if Deadline(timeout).run(work) or "json" not in sink:
+        return {"status": "timeout"}, []
+    files = [sink["json"], sink["npz"]]
+    return {"status": "ok", "sizes": [len(f) for f in files]}, files
+
+
+def import_files(source, workdir):
+    """Copy the submission's files from the grader's folder into the working folder."""
+    try:
+        shutil.copytree(source, workdir, dirs_exist_ok=True)
+    except (OSError, shutil.Error) as err:
+        return {"status": "error", "why": str(err)[:500]}
+    return {"status": "ok"}
+
+
+def disk_free(path):
+    """Bytes left for the learner on the file system of ``path``."""
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
 
 
 def main():
     workdir = sys.argv[1]
+    if len(sys.argv) > 2:
+        cap = int(sys.argv[2])
+        hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_NPROC, (cap, cap))
     # Our stdin and stdout are the protocol; the learner's code, and anything it
     # starts, gets /dev/null instead, so a stray read or write of fd 0, 1 or 2
     # cannot take or corrupt a message.
     requests = os.fdopen(os.dup(0), "r")
-    channel = os.fdopen(os.dup(1), "w", buffering=1)
+    channel = os.fdopen(os.dup(1), "wb")
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     os.chdir(workdir)
     sys.path[0] = ""   # the submission's own modules import, as in a kernel
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)   # figures inline, as ipykernel sets it
+    # Past the file-size limit a write fails with "File too large" instead of killing the kernel.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
-    def send(message):
-        channel.write(json.dumps(message) + "\n")
+    def send(message, files=()):
+        message["disk_free"] = disk_free(workdir)
+        channel.write((json.dumps(message) + "\n").encode())
+        for data in files:
+            channel.write(data)
+        channel.flush()
 
     try:
         shell = _make_shell()
@@ -265,14 +315,17 @@ def main():
             if command["op"] == "shutdown":
                 break
             timeout = command.get("timeout", 60)
+            files = ()
             if command["op"] == "bridge":
-                reply = bridge(command["prefix"], timeout)
+                reply, files = bridge(command["prefix"], timeout)
+            elif command["op"] == "import":
+                reply = import_files(command["from"], workdir)
             else:
                 reply = execute(shell, command["code"], timeout)
             if shell.exit_now:   # exit() or quit() in a cell: a kernel stops there
                 send({"status": "dead", "outputs": [], "why": "the notebook called exit()"})
                 return
-            send(reply)
+            send(reply, files)
     except Exception as err:
         send({"status": "dead", "outputs": [], "why": f"{type(err).__name__}: {err}"[:500]})
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 
 from autograder.autograde import autograde
+from autograder.canary import check_environment
 from autograder.nbgrader_api import GradingError, api, checked
 from autograder.release import assignments
 from autograder.results import results
@@ -48,11 +49,20 @@ def _assignment_of(notebook_path, root=REPO_ROOT):
                        "Keep the file name of the released notebook.")
 
 
-def check_notebook(notebook_path):
+def check_notebook(notebook_path, overrides=None):
     """Grade one learner notebook offline, without touching any gradebook.
 
     Runs the same visible and hidden tests as the instructor's grading in a
-    scratch course that is deleted afterwards.
+    scratch course that is deleted afterwards, after checking that the
+    reference solution scores full marks here (:mod:`autograder.canary`):
+    a broken environment must not tell a learner their correct code is wrong.
+    Without bubblewrap, it runs unsandboxed: the code is the learner's own.
+
+    Parameters
+    ----------
+    notebook_path : path
+    overrides : dict, optional
+        nbgrader configuration merged on top, as for :func:`autograder.autograde.autograde`.
 
     Returns
     -------
@@ -69,6 +79,7 @@ def check_notebook(notebook_path):
                            "Open it in JupyterLab to repair it, or copy your code into a fresh copy "
                            "of the released notebook.") from err
     assignment = _assignment_of(path)
+    check_environment(REPO_ROOT, assignment, overrides=overrides)
     with tempfile.TemporaryDirectory(prefix="nn-check-") as tmp:
         root = Path(tmp)
         shutil.copytree(REPO_ROOT / SOURCE_DIR / assignment, root / SOURCE_DIR / assignment)
@@ -77,7 +88,7 @@ def check_notebook(notebook_path):
         target = root / "submitted" / "me" / assignment
         target.mkdir(parents=True)
         shutil.copy(path, target / path.name)
-        autograde(root, assignment, "me")
+        autograde(root, assignment, "me", overrides=overrides)
         (result,) = results(root, assignment)
         messages = failure_messages(root / "autograded" / "me" / assignment / path.name)
     return result, messages

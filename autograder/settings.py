@@ -1,5 +1,9 @@
 """nbgrader configuration shared by the instructor commands and ``nbgrader_config.py``."""
 
+import os
+import re
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from traitlets.config import Config
@@ -14,6 +18,64 @@ RESUME_MARKER = ".graded-from"           # written by autograder.pipeline once a
 
 
 ENGINES = ("trusted", "nbgrader")
+
+# What the grading sandbox sees. Paths may use {repo} (this repository),
+# {course} (the course folder being graded) and {prefix} (the Python
+# environment, sys.prefix); TrustedExecute's traits of the same names override
+# them for one course (see SandboxConfig).
+SANDBOX_HIDDEN = ("{repo}", "{course}")   # replaced by empty read-only folders: solutions, gradebook, submissions
+SANDBOX_READ_ONLY = ("{prefix}", "{repo}/course", "{repo}/autograder", "{repo}/data")  # mounted back inside them
+SANDBOX_EMPTY = ("{repo}/autograder/build",)   # scratch courses of the demo and the tests, inside a mounted folder
+# Variables the interpreter or its libraries may need to start: loader paths
+# (HPC module systems set LD_LIBRARY_PATH), conda's, locale and BLAS tuning.
+# Everything else is dropped (bwrap --clearenv), and so is any of these whose
+# name looks secret.
+SANDBOX_PASS_ENV = ("LD_LIBRARY_PATH", "PYTHONHOME", "PYTHONPATH", "VIRTUAL_ENV", "CONDA_PREFIX",
+                    "CONDA_DEFAULT_ENV", "CONDA_SHLVL", "CONDA_EXE", "CONDA_PYTHON_EXE", "TZ", "LC_ALL",
+                    "LC_CTYPE", "SSL_CERT_FILE", "SSL_CERT_DIR", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+SECRET_ENV = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_?KEY|^JUPYTERHUB_", re.IGNORECASE)
+
+
+def is_secret_variable(name):
+    """Whether an environment variable's name says it holds a secret; those never enter the sandbox."""
+    return bool(SECRET_ENV.search(name))
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """What the sandbox mounts and which environment it gets, for one course.
+
+    Attributes
+    ----------
+    hidden : tuple of str
+        Folders replaced by empty read-only ones.
+    read_only : tuple of str
+        Folders mounted back read-only inside hidden ones (missing ones are skipped).
+    empty : tuple of str
+        Folders inside ``read_only`` ones that are hidden too.
+    pass_env : tuple of str
+        Variables passed on from the grader's environment when set (never a secret one).
+    set_env : tuple of (str, str)
+        Variables set in the sandbox, after the grader's own defaults.
+    """
+
+    hidden: tuple = SANDBOX_HIDDEN
+    read_only: tuple = SANDBOX_READ_ONLY
+    empty: tuple = SANDBOX_EMPTY
+    pass_env: tuple = SANDBOX_PASS_ENV
+    set_env: tuple = field(default=())
+
+    def paths(self, which, course_root):
+        """``which`` ("hidden", "read_only" or "empty") as absolute paths for ``course_root``."""
+        names = {"repo": str(REPO_ROOT), "course": str(Path(course_root).resolve()), "prefix": sys.prefix}
+        return [Path(template.format(**names)).resolve() for template in getattr(self, which)]
+
+    def environment(self, environ=None):
+        """The variables passed on from ``environ`` (default ``os.environ``), secrets left out."""
+        environ = os.environ if environ is None else environ
+        passed = {name: environ[name] for name in self.pass_env if name in environ and not is_secret_variable(name)}
+        passed.update((name, value) for name, value in self.set_env if not is_secret_variable(name))
+        return passed
 
 
 def db_url(root=REPO_ROOT):

@@ -10,8 +10,9 @@ into each test cell are the grader's own, so nbgrader's ``SaveAutoGrades`` then
 scores them as usual and the gradebook, formgrader and feedback work unchanged.
 
 Next to each autograded notebook it writes ``<notebook>.grading.json``: every
-test with its verdict and message, and flags for the instructor (time limit,
-memory, a dead kernel, cut output, code that looks like tampering).
+test with its verdict and message, flags for the instructor (time limit,
+memory, disk, a dead kernel, cut output, code that looks like tampering), and
+how it was graded (:class:`autograder.provenance.GradingRecord`).
 """
 
 import ast
@@ -30,12 +31,15 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Bool, Integer, Unicode
+from traitlets import Bool, Dict, Integer, List, Unicode
 
 from autograder import checks
+from autograder.flags import Flag, suspicious
+from autograder.provenance import GradingRecord, course_version, file_sha256
 from autograder.remote import KernelLink, TrustedNamespace
 from autograder.sandbox import SandboxedKernel, SandboxError
-from autograder.settings import GRADING_REPORT_SUFFIX
+from autograder.settings import (GRADING_REPORT_SUFFIX, SANDBOX_EMPTY, SANDBOX_HIDDEN, SANDBOX_PASS_ENV,
+                                 SANDBOX_READ_ONLY, SandboxConfig)
 
 # Code that has no business in a learner's solution; matching it does not change
 # a score (the design makes it harmless), it puts a flag in the CSV for a person to look.
@@ -113,11 +117,12 @@ _warm = {}
 
 
 def _start_sandbox(key):
-    course_root, memory_mb, max_processes, sandbox = key
+    course_root, memory_mb, max_processes, sandbox, disk_mb, cpu_seconds, config = key
     tmp = Path(tempfile.mkdtemp(prefix="nn-submission-"))
     (tmp / "work").mkdir()
     try:
-        return tmp, SandboxedKernel(tmp / "work", course_root, memory_mb, max_processes, sandbox)
+        return tmp, SandboxedKernel(tmp / "work", course_root, memory_mb, max_processes, sandbox, disk_mb,
+                                    cpu_seconds, config)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -136,7 +141,8 @@ def _take_sandbox(key):
 
 
 @atexit.register
-def _close_warm_sandboxes():
+def close_warm_sandboxes():
+    """Stop the sandboxes started ahead (at exit, or when no more submissions of their kind follow)."""
     for tmp, kernel in _warm.values():
         kernel.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -186,15 +192,38 @@ class TrustedExecute(NbGraderPreprocessor):
     notebook_timeout = Integer(600, help="Seconds the whole notebook may run.").tag(config=True)
     memory_mb = Integer(2048, help="Memory for everything in the sandbox, in MiB.").tag(config=True)
     max_processes = Integer(128, help="Processes and threads the sandbox may hold.").tag(config=True)
+    disk_mb = Integer(256, help="What a submission may write, in MiB: its work folder and /tmp together "
+                      "(the size of the sandbox's /tmp; without the sandbox, the largest file).").tag(config=True)
     course_root = Unicode("", help="The course folder, hidden from the sandbox.").tag(config=True)
     sandbox = Bool(True, help="Run learner code under bubblewrap.").tag(config=True)
+    sandbox_hidden = List(Unicode(), list(SANDBOX_HIDDEN), help="Folders the sandbox sees as empty; "
+                          "{repo}, {course} and {prefix} are the repository, the course and sys.prefix.",
+                          ).tag(config=True)
+    sandbox_read_only = List(Unicode(), list(SANDBOX_READ_ONLY),
+                             help="Folders mounted back, read-only, inside the hidden ones.").tag(config=True)
+    sandbox_empty = List(Unicode(), list(SANDBOX_EMPTY),
+                         help="Folders inside the read-only ones that are hidden too.").tag(config=True)
+    sandbox_pass_env = List(Unicode(), list(SANDBOX_PASS_ENV),
+                            help="Variables passed to the sandbox when set (never one whose name looks secret)."
+                            ).tag(config=True)
+    sandbox_set_env = Dict(value_trait=Unicode(), default_value={},
+                           help="Variables set in the sandbox, e.g. for a cluster's module system.").tag(config=True)
+
+    def sandbox_config(self):
+        """The mounts and environment of the sandbox, from this preprocessor's traits."""
+        return SandboxConfig(tuple(self.sandbox_hidden), tuple(self.sandbox_read_only), tuple(self.sandbox_empty),
+                             tuple(self.sandbox_pass_env), tuple(sorted(self.sandbox_set_env.items())))
 
     def preprocess(self, nb, resources):
         build_dir = Path(resources["metadata"]["path"])
         course_root = self.course_root or str(build_dir)
+        notebook_name = resources.get("unique_key", "notebook")
+        assignment = resources.get("nbgrader", {}).get("assignment") or build_dir.name
+        submitted = build_dir / f"{notebook_name}.ipynb"
         os.environ["NN_GRADING_SEED"] = str(course_seed(course_root))
         started = time.monotonic()
-        key = (course_root, self.memory_mb, self.max_processes, self.sandbox)
+        key = (course_root, self.memory_mb, self.max_processes, self.sandbox, self.disk_mb,
+               self.notebook_timeout + 60, self.sandbox_config())
         try:
             tmp, kernel = _take_sandbox(key)
             broken = None
@@ -202,15 +231,25 @@ class TrustedExecute(NbGraderPreprocessor):
             tmp, kernel, broken = None, None, err
         try:
             if kernel is not None:
-                # The learner's kernel gets the submission's files, but not the
-                # notebooks: nbgrader has already put the hidden tests back into them.
-                shutil.copytree(build_dir, kernel.workdir, dirs_exist_ok=True,
-                                ignore=shutil.ignore_patterns("*.ipynb", f"*{GRADING_REPORT_SUFFIX}"))
+                try:
+                    kernel.wait_ready()
+                    # The learner's kernel gets the submission's files, but not the
+                    # notebooks: nbgrader has already put the hidden tests back into them.
+                    kernel.add_files(build_dir, ignore=shutil.ignore_patterns("*.ipynb", f"*{GRADING_REPORT_SUFFIX}"))
+                except SandboxError as err:
+                    broken = err
             report = self._grade(nb, kernel, broken, started)
         finally:
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
-        notebook_name = resources.get("unique_key", "notebook")
+        version, source_hash = course_version(course_root, assignment)
+        record = GradingRecord(
+            notebook=f"{notebook_name}.ipynb", notebook_sha256=file_sha256(submitted) if submitted.is_file() else "",
+            course_version=version, source_sha256=source_hash, sandboxed=self.sandbox,
+            limits=kernel.enforced if kernel is not None else {},
+            settings={"memory_mb": self.memory_mb, "max_processes": self.max_processes, "disk_mb": self.disk_mb,
+                      "cell_timeout": self.cell_timeout, "notebook_timeout": self.notebook_timeout})
+        report["graded_with"] = record.to_dict()
         (build_dir / f"{notebook_name}{GRADING_REPORT_SUFFIX}").write_text(json.dumps(report, indent=1))
         return nb, resources
 
@@ -219,17 +258,14 @@ class TrustedExecute(NbGraderPreprocessor):
         def remaining():
             left = self.notebook_timeout - (time.monotonic() - started)
             if left <= 0:
-                raise SandboxError("the notebook ran past its total time limit", "timeout")
+                raise SandboxError("the notebook ran past its total time limit", Flag.TIMEOUT)
             return min(self.cell_timeout, left)
 
-        report = {"tests": [], "flags": [f"suspicious: {name}" for name in suspicious_code(nb)],
+        report = {"tests": [], "flags": [suspicious(name) for name in suspicious_code(nb)],
                   "seconds": {"start": 0.0, "learner cells": 0.0, "tests": 0.0, "stop": 0.0}}
         seconds = report["seconds"]
-        if kernel is not None and broken is None:
-            try:
-                kernel.wait_ready()
-            except SandboxError as err:
-                broken = err
+        if not self.sandbox:
+            report["flags"].append(Flag.UNSANDBOXED)
         seconds["start"] = time.monotonic() - started
         link = KernelLink(kernel, remaining)
         namespace = TrustedNamespace(link, {"__name__": "__grader__"})
@@ -264,16 +300,21 @@ class TrustedExecute(NbGraderPreprocessor):
                 kernel.close()
                 seconds["stop"] = time.monotonic() - began
                 report["flags"] += sorted(kernel.flags)
-                report["sandbox"] = {"bwrap": self.sandbox, "memory_mb": self.memory_mb,
-                                     "max_processes": self.max_processes,
-                                     "cgroups": [str(p) for p in kernel.cgroup.paths]}
+                report["sandbox"] = {"bwrap": self.sandbox, "limits": kernel.limits.backend,
+                                     "cgroups": getattr(kernel.limits, "locations", [])}
         if broken is not None:
             report["flags"].append(broken.flag)
-        report["flags"] = sorted(set(report["flags"]))
+            if broken.flag == Flag.ENVIRONMENT:
+                # For the instructor (and the canary), never for the learner's feedback.
+                report["environment_error"] = broken.reason
+        report["flags"] = sorted({str(flag) for flag in report["flags"]})
         return report
 
     def _run_test(self, cell, namespace, broken):
         """Execute one test cell here; returns (outputs, broken)."""
+        if broken is not None and broken.flag == Flag.ENVIRONMENT:
+            return [_error("TestNotRun", "not run: the grading machine could not start the notebook's kernel. "
+                                         "This is not a fault of your code: tell your instructor.")], broken
         if broken is not None:
             return [_error("TestNotRun", f"not run: {broken.reason}")], broken
         try:

@@ -6,11 +6,16 @@ import nbformat
 
 from autograder import pipeline
 from autograder.examples import build_submission, load_examples
+from autograder.sandbox import bwrap_available
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from conftest import REPO_ROOT
 
 ASSIGNMENT = "01_softmax_regression"
 NOTEBOOK = "softmax_regression.ipynb"
+# Grading a class requires bubblewrap unless told otherwise; tests that are not
+# about the sandbox grade without it where it is missing (tests/test_no_bwrap.py).
+SANDBOX = bwrap_available()
+NO_SANDBOX_FLAG = [] if SANDBOX else ["--no-sandbox"]
 
 
 def make_course(root):

@@ -10,7 +10,7 @@ stock nbgrader are also run there, to show that they are real.
 import pytest
 
 from autograder import pipeline
-from grading_helpers import ASSIGNMENT, grade, make_course, submit
+from grading_helpers import ASSIGNMENT, SANDBOX, grade, make_course, submit
 from conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -105,6 +105,9 @@ ATTACKS = {
 # swallowed exceptions: the kernel's error reply still marks the cell as failed.)
 BEATS_STOCK = ["input transformer erases test cells", "redefined helper module",
                "only when graded", "stolen solutions"]
+# Attacks that only the sandbox stops (it hides source/ and the gradebook):
+# without bubblewrap they work, which is why `grade` then refuses.
+NEEDS_SANDBOX = {"stolen solutions", "gradebook write"}
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +134,8 @@ def blank_score(course):
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_attack_gains_nothing_over_the_blank_release(course, blank_score, attack):
+    if attack in NEEDS_SANDBOX and not SANDBOX:
+        pytest.skip("only the sandbox stops this attack, and bubblewrap is not installed")
     student = _student(attack)
     submit(course, student, ZEROS, attack=_attack_code(attack, course))
     result = grade(course, student)

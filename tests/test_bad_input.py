@@ -19,7 +19,7 @@ import pytest
 from autograder import pipeline
 from autograder.examples import build_submission, load_examples
 from autograder.settings import db_url
-from grading_helpers import ASSIGNMENT, NOTEBOOK, make_course
+from grading_helpers import ASSIGNMENT, NO_SANDBOX_FLAG, NOTEBOOK, SANDBOX, make_course
 
 pytestmark = pytest.mark.slow
 
@@ -84,7 +84,8 @@ def mangled_class(tmp_path_factory):
             zf.write(path, path.relative_to(incoming))
         zf.writestr("zipped_1234_5678_softmax_regression.ipynb", nbformat.writes(reference))
     root = make_course(tmp / "course")
-    report = pipeline.grade_class(root, ASSIGNMENT, tmp / "download.zip", workers=2, progress=False)
+    report = pipeline.grade_class(root, ASSIGNMENT, tmp / "download.zip", workers=2, progress=False,
+                                  sandbox=SANDBOX)
     with open(report.csv_path) as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     return report, rows
@@ -155,26 +156,27 @@ def small_class(tmp_path_factory):
 
 def test_a_killed_batch_rerun_ends_with_the_same_gradebook(small_class):
     uninterrupted, interrupted = small_class
-    pipeline.grade_class(uninterrupted, ASSIGNMENT, workers=1, progress=False)
+    pipeline.grade_class(uninterrupted, ASSIGNMENT, workers=1, progress=False, sandbox=SANDBOX)
     process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--root", str(interrupted),
-                                "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+                                "--workers", "1", *NO_SANDBOX_FLAG], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 300
     while not list(interrupted.glob("autograded/*/*/.graded-from")) and time.monotonic() < deadline:
         time.sleep(0.2)
     os.killpg(process.pid, signal.SIGKILL)    # midway: one submission done, one probably half-graded
     process.wait()
     assert 1 <= len(list(interrupted.glob("autograded/*/*/.graded-from"))) < 4
-    report = pipeline.grade_class(interrupted, ASSIGNMENT, workers=1, progress=False)
+    report = pipeline.grade_class(interrupted, ASSIGNMENT, workers=1, progress=False, sandbox=SANDBOX)
     assert report.skipped, "the rerun should not regrade what was finished"
     assert _scores(interrupted) == _scores(uninterrupted)
 
 
 def test_manual_grades_survive_regrading(small_class):
     root = small_class[0]
-    pipeline.grade_class(root, ASSIGNMENT, workers=2, progress=False)   # a no-op if the test above graded it
+    # A no-op if the test above graded it.
+    pipeline.grade_class(root, ASSIGNMENT, workers=2, progress=False, sandbox=SANDBOX)
     pipeline.set_manual_grades(root, ASSIGNMENT, "reference", {"written_batch_softmax": 4})
-    pipeline.grade_class(root, ASSIGNMENT, workers=2, force=True, progress=False)
+    pipeline.grade_class(root, ASSIGNMENT, workers=2, force=True, progress=False, sandbox=SANDBOX)
     result = {r.student: r for r in pipeline.results(root, ASSIGNMENT)}["reference"]
     written = next(t for t in result.tests if t.grade_id == "written_batch_softmax")
     assert written.points == 4

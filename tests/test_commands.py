@@ -11,6 +11,7 @@ import pytest
 from autograder.examples import build_submission, load_examples
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from conftest import REPO_ROOT
+from grading_helpers import NO_SANDBOX_FLAG
 
 ASSIGNMENT = "01_softmax_regression"
 RELEASED = REPO_ROOT / RELEASE_DIR / ASSIGNMENT / "softmax_regression.ipynb"
@@ -71,7 +72,7 @@ def test_grade_goes_on_after_a_broken_submission_and_says_why(tmp_path):
     broken = root / "submitted" / "broken" / ASSIGNMENT
     broken.mkdir(parents=True)
     (broken / RELEASED.name).write_text("{not json")
-    done = run("grade", ASSIGNMENT, "--root", root)
+    done = run("grade", ASSIGNMENT, "--root", root, *NO_SANDBOX_FLAG)
     assert done.returncode == 0, done.stderr
     assert "broken" in done.stdout and "NOT GRADED" in done.stdout
     with open(root / f"grades-{ASSIGNMENT}.csv") as f:

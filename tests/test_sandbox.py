@@ -2,19 +2,27 @@
 
 One probe submission tries to read solutions, the gradebook and another
 student's work, to write outside its folder and to reach the network. Others
-loop forever, exhaust memory, fork without end or flood their output; each must
-cost only its own points, with a reason, while the batch goes on and no process
-of theirs survives.
+loop forever, exhaust memory, fork without end, flood their output or fill the
+disk; each must cost only its own points, with a reason, while the batch goes on
+and no process or file of theirs survives.
+
+Whoever runs them: as root here the limits are cgroup v1; as an ordinary user
+(tests/test_unprivileged.py runs this file as one) they are rlimits.
 """
 
+import csv
 import json
+import os
+import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from autograder import pipeline
-from autograder.sandbox import bwrap_available
-from grading_helpers import ASSIGNMENT, autograded_outputs, make_course, submit, submit_example
+from autograder.examples import Example, build_submission
+from autograder.sandbox import SandboxedKernel, bwrap_problem
+from grading_helpers import ASSIGNMENT, NOTEBOOK, autograded_outputs, make_course, submit, submit_example
 from conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -41,7 +49,9 @@ _attempt("notebook with hidden tests", lambda: open({notebook!r}).read())
 print("PROBE" + json.dumps(_probe))
 '''
 
-LIMITS = {"TrustedExecute": {"cell_timeout": 10, "notebook_timeout": 60, "memory_mb": 400, "max_processes": 40}}
+LIMITS = {"TrustedExecute": {"cell_timeout": 10, "notebook_timeout": 60, "memory_mb": 400, "max_processes": 40,
+                              "disk_mb": 64}}
+DISK_BOMB = "with open('disk-bomb.bin', 'wb') as f:\n    for _ in range(4096):\n        f.write(b'x' * (1 << 20))"
 
 MISBEHAVIOUR = {
     "infinite_loop": ("import time\nwhile True:\n    try:\n        time.sleep(0.05)\n"
@@ -51,13 +61,18 @@ MISBEHAVIOUR = {
     "fork_bomb": ("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
                   {"timeout", "bad-kernel-reply", "kernel-died"}),
     "output_flood": ("for _ in range(400_000):\n    print('x' * 100)", {"output-truncated"}),
+    "disk_bomb": (DISK_BOMB, {"disk"}),
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def needs_bwrap():
+    if bwrap_problem():
+        pytest.skip(f"the sandbox tests need bubblewrap: {bwrap_problem()}")
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    if not bwrap_available():
-        pytest.fail("bubblewrap is missing: `make` installs it (apt-get install bubblewrap)")
     return make_course(tmp_path_factory.mktemp("sandbox") / "course")
 
 
@@ -102,7 +117,32 @@ def test_misbehaviour_costs_its_own_points_with_a_reason(course, misbehaving_cla
     report = json.loads(next((course / "autograded" / name / ASSIGNMENT).glob("*.grading.json")).read_text())
     for cgroup in report["sandbox"]["cgroups"]:
         assert not Path(cgroup).exists(), f"{cgroup} survived: a process of the submission may be alive"
-    assert report["sandbox"]["cgroups"], "no cgroup was used: memory and process limits were not enforced"
+    (record,) = result.graded_with
+    assert record.sandboxed
+    assert record.limits["memory"] in ("cgroup v1", "cgroup v2", "rlimits (per process)"), record.limits
+    assert record.limits["processes"] in ("cgroup v1", "cgroup v2", "rlimits (per sandbox)"), record.limits
+    assert record.limits["disk"].startswith("bwrap") and record.limits["network"] == "bwrap"
+    if os.getuid() == 0:   # root may create v1 cgroups on this host
+        assert report["sandbox"]["cgroups"], "no cgroup was used as root: limits fell back to rlimits"
+
+
+def test_nothing_a_submission_wrote_survives(misbehaving_class):
+    # The grader's folders for submissions; the sandbox's own /tmp was a tmpfs that died with it.
+    left = list(Path(tempfile.gettempdir()).glob("nn-*/**/disk-bomb.bin"))
+    assert left == []
+
+
+def test_every_row_says_how_it_was_graded(course, misbehaving_class):
+    with open(misbehaving_class.csv_path) as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    reference = rows["reference"]
+    assert reference["sandbox"] == "bwrap"
+    assert len(reference["notebook_sha256"]) == 64
+    assert reference["course_version"].startswith("source ")   # a scratch course, not a git checkout
+    assert "memory=" in reference["limits"] and "disk=bwrap" in reference["limits"]
+    report = json.loads((course / "reports" / ASSIGNMENT / "reference.json").read_text())
+    (record,) = report["graded_with"]
+    assert record["sandboxed"] is True and record["settings"]["disk_mb"] == 64
 
 
 def test_the_batch_goes_on_and_the_good_student_is_graded(misbehaving_class):
@@ -117,10 +157,24 @@ def test_time_limits_are_reported_to_the_learner(course, misbehaving_class):
     assert any("time limit" in m for m in messages.values()), messages
 
 
+def test_filling_the_disk_costs_only_the_cells_it_broke(course):
+    """The reference, with a disk bomb in front of its first function: that function's tests fail, no other."""
+    build_submission(Example("disk_first", ASSIGNMENT, ""), course)
+    path = course / "submitted" / "disk_first" / ASSIGNMENT / NOTEBOOK
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "np_linear")
+    cell.source = DISK_BOMB + "\n" + cell.source
+    nbformat.write(nb, path)
+    pipeline.autograde(course, ASSIGNMENT, "disk_first", overrides=LIMITS)
+    result = {r.student: r for r in pipeline.results(course, ASSIGNMENT)}["disk_first"]
+    assert "disk" in result.flags
+    assert "test_np_linear" in result.failed
+    assert {"test_softmax_rows", "test_softmax_values", "test_cross_entropy"}.isdisjoint(result.failed)
+    assert 0 < result.score < 90
+
+
 @pytest.mark.parametrize("where", ["repository root", "inside the repository", "elsewhere"])
 def test_the_sandbox_starts_wherever_the_course_is(tmp_path, where):
-    from autograder.sandbox import SandboxedKernel
-
     course_root = {"repository root": REPO_ROOT, "inside the repository": REPO_ROOT / "autograder" / "build" / "t",
                    "elsewhere": tmp_path / "course"}[where]
     course_root.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from conftest import REPO_ROOT
-from grading_helpers import ASSIGNMENT, NOTEBOOK
+from grading_helpers import ASSIGNMENT, NO_SANDBOX_FLAG, NOTEBOOK
 
 pytestmark = pytest.mark.slow
 
@@ -41,8 +41,8 @@ def graded_clone(tmp_path_factory):
     # before the .pth file that points the venv at this work tree.
     env = dict(os.environ, PYTHONPATH=str(clone))
     env.pop("NN_GRADING_SEED", None)   # the course's own secret seed, as in real grading
-    done = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--workers", "1"],
-                          cwd=clone, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--workers", "1",
+                           *NO_SANDBOX_FLAG], cwd=clone, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     return clone, done.stdout
 

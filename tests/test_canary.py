@@ -1,0 +1,67 @@
+"""The canary: a grading environment that cannot grade the reference solution grades no one.
+
+A broken sandbox (here: a variable that stops Python from starting, as a
+missing LD_LIBRARY_PATH does on a cluster) would fail every test of every
+student. The batch must stop before the gradebook, say why, and blame the
+machine, not the learners. Runs with or without bubblewrap.
+"""
+
+import hashlib
+
+import pytest
+
+from autograder import pipeline
+from autograder.canary import CanaryError, check_environment
+from autograder.sandbox import bwrap_available
+from grading_helpers import ASSIGNMENT, make_course, submit_example
+
+pytestmark = pytest.mark.slow
+
+# Python cannot find its standard library: it exits at once, with a fatal error on stderr.
+BROKEN = {"TrustedExecute": {"sandbox_set_env": {"PYTHONHOME": "/nonexistent-python-home"}}}
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = make_course(tmp_path_factory.mktemp("canary") / "course")
+    submit_example(root, "reference")
+    return root
+
+
+def test_a_sandbox_that_cannot_start_python_stops_the_batch_before_the_gradebook(course):
+    before = _digest(course / "gradebook.db")
+    with pytest.raises(CanaryError) as raised:
+        pipeline.grade_class(course, ASSIGNMENT, workers=1, progress=False, overrides=BROKEN,
+                             sandbox=bwrap_available())
+    message = str(raised.value)
+    assert "could not start Python" in message, message
+    assert "/nonexistent-python-home" in message, "the sandbox's stderr should name the cause"
+    assert "not any learner's" in message and "the gradebook was not touched" in message
+    assert _digest(course / "gradebook.db") == before
+    assert not (course / "autograded").exists() and not (course / "reports").exists()
+    assert not list(course.glob("grades-*.csv"))
+
+
+def test_the_learner_is_never_blamed_for_a_kernel_that_did_not_start(course):
+    pipeline.autograde(course, ASSIGNMENT, "reference", overrides=BROKEN)   # past the canary, on purpose
+    result = {r.student: r for r in pipeline.results(course, ASSIGNMENT)}["reference"]
+    assert "environment" in result.flags
+    assert all("not a fault of your code" in message for message in result.messages.values()), result.messages
+
+
+def test_check_stops_too_and_says_why(course):
+    notebook = next((course / "submitted" / "reference" / ASSIGNMENT).glob("*.ipynb"))
+    with pytest.raises(CanaryError, match="could not start Python"):
+        pipeline.check_notebook(notebook, overrides=BROKEN)
+
+
+def test_a_working_environment_passes_once_per_run(course, tmp_path):
+    first = check_environment(course, ASSIGNMENT)
+    assert not first.failed and first.score == 90   # the written answers wait for a person
+    # The same source in another course folder: the verdict is reused, nothing is graded again.
+    other = make_course(tmp_path / "other")
+    assert check_environment(other, ASSIGNMENT) is first
