@@ -28,6 +28,8 @@ class Flag(str, Enum):
     """The sandbox could not start Python: the grading machine's fault, not the learner's."""
     UNSANDBOXED = "unsandboxed"
     """Graded without bubblewrap (``--no-sandbox``): learner code could read and write what the grader can."""
+    ACTIVE_CONTENT = "active content made inert"
+    """The submission's outputs or answers held scripts, handlers or frames; they were made inert."""
     REPORT_UNREADABLE = "grading report unreadable"
     """The grader's own report of this submission could not be read."""
 

@@ -45,6 +45,7 @@ import nbformat
 import nh3
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from autograder.flags import Flag
 from autograder.settings import GRADING_REPORT_SUFFIX
 
 # Output types shown as they are: the template escapes text, and images are
@@ -307,7 +308,7 @@ class InertLearnerContent(NbGraderPreprocessor):
             f"{resources.get('unique_key', 'notebook')}{GRADING_REPORT_SUFFIX}")
         if changed and report.is_file():
             data = json.loads(report.read_text())
-            data["flags"] = sorted(set(data.get("flags", [])) | {"active content made inert"})
+            data["flags"] = sorted(set(data.get("flags", [])) | {Flag.ACTIVE_CONTENT.value})
             data["inert"] = changed
             report.write_text(json.dumps(data, indent=1))
         return nb, resources

@@ -18,7 +18,6 @@ import pytest
 
 from autograder import pipeline
 from autograder.examples import build_submission, load_examples
-from autograder.settings import db_url
 from grading_helpers import ASSIGNMENT, NO_SANDBOX_FLAG, NOTEBOOK, SANDBOX, make_course
 
 pytestmark = pytest.mark.slow
