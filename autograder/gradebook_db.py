@@ -34,12 +34,27 @@ def _first_line(err):
     return lines[0] if lines else type(err).__name__
 
 
-def check_gradebook(url, course_id="default_course"):
+def _add_course_row(gb, course_id):
+    """Give nbgrader's course id its row in the ``course`` table.
+
+    nbgrader's default course id is ``""``, for which it never adds a row,
+    yet every assignment it adds refers to one. SQLite does not enforce that
+    reference; PostgreSQL does, and would refuse the first release.
+    """
+    from nbgrader.api import Course
+
+    if gb.db.query(Course).filter(Course.id == course_id).one_or_none() is None:
+        gb.db.add(Course(id=course_id))
+        gb.db.commit()
+
+
+def check_gradebook(url, course_id=""):
     """Open the gradebook at ``url``, creating nbgrader's tables if it is empty.
 
     Grade commands that start at once against one new PostgreSQL database
     would otherwise both create the tables, and one would fail; here the
-    first takes an advisory lock and the others wait for it.
+    first takes an advisory lock and the others wait for it. ``course_id`` is
+    nbgrader's ``CourseDirectory.course_id`` (by default ``""``).
 
     Raises
     ------
@@ -65,12 +80,13 @@ def check_gradebook(url, course_id="default_course"):
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _SCHEMA_LOCK})
                 try:
-                    Gradebook(url, course_id).close()
+                    with Gradebook(url) as gb:
+                        _add_course_row(gb, course_id)
                 finally:
                     connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _SCHEMA_LOCK})
             else:
                 connection.execute(text("SELECT 1"))
-                Gradebook(url, course_id).close()
+                Gradebook(url).close()
     except SQLAlchemyError as err:
         raise GradingError(f"cannot open the gradebook at {shown}: {_first_line(err)}. "
                            f"Check that the database server runs and accepts this user, "
@@ -79,7 +95,7 @@ def check_gradebook(url, course_id="default_course"):
         engine.dispose()
 
 
-def add_students(url, students, course_id="default_course", attempts=5):
+def add_students(url, students, attempts=5):
     """Make sure the gradebook has a row for each student before grading starts.
 
     nbgrader's autograde adds a missing student itself, but two grade
@@ -92,7 +108,7 @@ def add_students(url, students, course_id="default_course", attempts=5):
     url = with_driver(url)
     for attempt in range(attempts):
         try:
-            with Gradebook(url, course_id) as gb:
+            with Gradebook(url) as gb:
                 known = {student.id for student in gb.students}
                 for student in students:
                     if student not in known:

@@ -16,6 +16,7 @@ the scheduler goes away, :meth:`DaskCluster.grade` stops with
 :class:`SchedulerLost`; what was recorded stays, and a rerun skips it.
 """
 
+import logging
 import time
 import uuid
 from pathlib import Path
@@ -25,7 +26,7 @@ from autograder.nbgrader_api import GradingError
 from autograder.replay import record
 from autograder.scratch_course import grade_in_scratch_course, pack_course, read_tree
 
-CONNECT_TIMEOUT_SECONDS = 15
+CONNECT_TIMEOUT_SECONDS = 10
 WORKERS_TIMEOUT_SECONDS = 60
 
 
@@ -77,6 +78,10 @@ class DaskCluster(GradingExecutor):
     def _connect(self):
         from distributed import Client
 
+        # When the scheduler goes away, the client logs each failed reconnect
+        # with a traceback; grade() says what happened, and what to do, itself.
+        self._client_log_level = logging.getLogger("distributed.client").level
+        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
         try:
             client = Client(self.address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
         except (OSError, TimeoutError) as err:
@@ -156,3 +161,4 @@ class DaskCluster(GradingExecutor):
             except (OSError, TimeoutError):
                 pass  # a scheduler that went away has nothing left to close
             self._client = None
+            logging.getLogger("distributed.client").setLevel(self._client_log_level)
