@@ -10,6 +10,7 @@ gradebook holds what a local run would have written, and a repeat of the same
 submission updates its rows rather than adding any.
 """
 
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -88,6 +89,34 @@ def feedback_needs_gradebook(root, assignment, student, overrides=None):
     return False
 
 
+@contextlib.contextmanager
+def shared_engines():
+    """Inside, nbgrader's gradebooks share one SQLAlchemy engine per database URL.
+
+    nbgrader opens a new engine for every ``Gradebook`` it makes, eight or so
+    per recorded submission: each one a new connection (a login, on a
+    server) and every query compiled anew. A client that records submission
+    after submission keeps them for the batch, and closes them after it.
+    """
+    import nbgrader.api
+
+    original, engines = nbgrader.api.create_engine, {}
+
+    def shared(url, **kwargs):
+        key = (str(url), tuple(sorted(kwargs.items())))
+        if key not in engines:
+            engines[key] = original(url, **kwargs)
+        return engines[key]
+
+    nbgrader.api.create_engine = shared
+    try:
+        yield
+    finally:
+        nbgrader.api.create_engine = original
+        for engine in engines.values():
+            engine.dispose()
+
+
 def record(root, assignment, graded, overrides=None):
     """Write one :class:`~autograder.scratch_course.GradedSubmission` into the course at ``root``.
 
@@ -109,7 +138,8 @@ def record(root, assignment, graded, overrides=None):
         # The "nbgrader" engine's configuration: the client executes nothing,
         # so it needs no sandbox (and should not warn that it has none).
         autograde(root, assignment, graded.student, "nbgrader", _merged(overrides, _replay_config(tmp)))
-    if feedback_needs_gradebook(root, assignment, graded.student, overrides):
+        needs_gradebook = feedback_needs_gradebook(root, assignment, graded.student, overrides)
+    if needs_gradebook:
         generate_feedback(root, assignment, graded.student, overrides)
     else:
         folder = root / "feedback" / graded.student / assignment

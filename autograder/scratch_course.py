@@ -142,7 +142,8 @@ def grade_in_scratch_course(bundle, student, submission, engine="trusted", overr
     with _lock:
         started, began = time.time(), time.perf_counter()
         root = _scratch_course(bundle)
-        parts = [Path(step) / student / bundle.assignment for step in ("submitted", "autograded", "feedback")]
+        parts = [Path(step) / student / bundle.assignment
+                 for step in ("submitted", "autograded", "feedback")]
         for folder in parts:
             shutil.rmtree(root / folder, ignore_errors=True)
         write_tree(root / parts[0], submission)

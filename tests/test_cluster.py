@@ -15,12 +15,11 @@ import time
 import nbformat
 import pytest
 from grading_helpers import ASSIGNMENT, NOTEBOOK, make_course, submit_example
-from services import DaskCluster, dask_cluster, free_port
+from services import dask_cluster, free_port
 
 from autograder import pipeline
 from autograder.executors.dask_cluster import DaskCluster as DaskExecutor
 from autograder.settings import RESUME_MARKER, db_url
-from autograder.trusted import course_seed
 
 pytestmark = pytest.mark.slow
 
@@ -125,7 +124,11 @@ def _grade_command(root, scheduler):
 
 def test_a_lost_scheduler_stops_the_command_and_a_rerun_resumes(tmp_path):
     root = _class(tmp_path / "course", ["reference", "blank", "bug_grad_sign"])
-    markers = lambda: sorted(p.parts[-3] for p in (root / "autograded").glob(f"*/{ASSIGNMENT}/{RESUME_MARKER}"))
+
+    def markers():
+        """The students whose submission is graded and saved."""
+        return sorted(p.parts[-3] for p in (root / "autograded").glob(f"*/{ASSIGNMENT}/{RESUME_MARKER}"))
+
     with dask_cluster(workers=1) as first:
         command = _grade_command(root, first.address)
         deadline = time.monotonic() + 180

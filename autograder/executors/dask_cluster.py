@@ -23,7 +23,7 @@ from pathlib import Path
 
 from autograder.executors import GradingExecutor
 from autograder.nbgrader_api import GradingError
-from autograder.replay import record
+from autograder.replay import record, shared_engines
 from autograder.scratch_course import grade_in_scratch_course, pack_course, read_tree
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -107,8 +107,6 @@ class DaskCluster(GradingExecutor):
         return client
 
     def grade(self, batch):
-        from distributed import as_completed
-
         if self._client is None:
             self._client = self._connect()
         client = self._client
@@ -123,6 +121,13 @@ class DaskCluster(GradingExecutor):
                                    key=f"grade-{batch.assignment}-{student}-{uuid.uuid4().hex[:8]}",
                                    retries=self.retries)
             futures[future], sent[student] = student, time.perf_counter() - began
+        with shared_engines():
+            yield from self._record_as_completed(client, futures, sent, batch)
+
+    def _record_as_completed(self, client, futures, sent, batch):
+        from distributed import as_completed
+
+        root = Path(batch.root)
         done = 0
         for future in as_completed(futures, loop=client.loop):
             student = futures[future]
