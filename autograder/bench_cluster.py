@@ -61,15 +61,15 @@ def _idle_gaps(timings, started):
 
 
 def _grade_on_cluster(root, n_workers, n):
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
     # Real processes: a scheduler and n single-threaded workers, as `dask worker` would run.
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       host="127.0.0.1") as cluster:
         executor = DaskCluster(cluster.scheduler_address)
         try:
-            executor._client = executor._connect()
-            executor._client.wait_for_workers(n_workers, timeout=120)
+            with Client(cluster.scheduler_address, set_as_default=False) as waiting:
+                waiting.wait_for_workers(n_workers, timeout=120)
             started_epoch, began = time.time(), time.perf_counter()
             report = pipeline.grade_class(root, ASSIGNMENT, progress=False, executor=executor)
             wall = time.perf_counter() - began

@@ -140,14 +140,15 @@ def grade_in_scratch_course(bundle, student, submission, engine="trusted", overr
     from autograder.nbgrader_api import GradingError
 
     with _lock:
+        root = _scratch_course(bundle)  # once per worker and bundle: not part of a submission's time
         started, began = time.time(), time.perf_counter()
-        root = _scratch_course(bundle)
         parts = [Path(step) / student / bundle.assignment
                  for step in ("submitted", "autograded", "feedback")]
         for folder in parts:
             shutil.rmtree(root / folder, ignore_errors=True)
         write_tree(root / parts[0], submission)
-        result = GradedSubmission(student, tree_digest(submission), worker=f"{socket.gethostname()}:{os.getpid()}", started=started)
+        result = GradedSubmission(student, tree_digest(submission), started=started,
+                                  worker=f"{socket.gethostname()}:{os.getpid()}")
         try:
             autograde(root, bundle.assignment, student, engine, overrides)
             generate_feedback(root, bundle.assignment, student, overrides)

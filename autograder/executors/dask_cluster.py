@@ -49,12 +49,15 @@ def _without_gradebook(overrides):
 
 
 class DaskCluster(GradingExecutor):
-    """The workers of the Dask scheduler at ``address`` (``tcp://HOST:PORT``).
+    """The workers of the Dask scheduler at ``address`` (``tcp://HOST:PORT``), or of ``client``'s.
 
     Parameters
     ----------
-    address : str
+    address : str, optional
         The scheduler's address.
+    client : distributed.Client, optional
+        A client already connected (Dask Gateway's ``cluster.get_client()``,
+        which needs its own security settings); the caller closes it.
     retries : int
         How many times a task that raised is run again (a worker that dies is
         handled by the scheduler, which reschedules its tasks).
@@ -69,34 +72,41 @@ class DaskCluster(GradingExecutor):
         time submitting it and fetching its result).
     """
 
-    def __init__(self, address, retries=2):
-        self.address = address
+    def __init__(self, address=None, retries=2, client=None):
+        if (address is None) == (client is None):
+            raise ValueError("DaskCluster needs a scheduler address or a connected client, not both")
+        self.address = address or client.scheduler.address
         self.retries = retries
         self.timings = []
-        self._client = None
+        self._client, self._owned = client, client is None
+        self._checked = False
+        self._client_log_level = logging.getLogger("distributed.client").level
 
     def _connect(self):
+        """A client whose cluster has workers that can grade (checked once)."""
         from distributed import Client
 
         # When the scheduler goes away, the client logs each failed reconnect
         # with a traceback; grade() says what happened, and what to do, itself.
-        self._client_log_level = logging.getLogger("distributed.client").level
         logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
-        try:
-            client = Client(self.address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
-        except (OSError, TimeoutError) as err:
-            raise GradingError(f"cannot reach the Dask scheduler at {self.address}: {err}. Start one with "
-                               f"`dask scheduler`, or check the --scheduler address") from None
+        if self._client is not None:
+            client = self._client
+        else:
+            try:
+                client = Client(self.address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
+            except (OSError, TimeoutError) as err:
+                raise GradingError(f"cannot reach the Dask scheduler at {self.address}: {err}. Start one with "
+                                   f"`dask scheduler`, or check the --scheduler address") from None
         try:
             client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_SECONDS)
         except TimeoutError:
-            client.close()
+            self._release(client)
             raise GradingError(f"the Dask scheduler at {self.address} has no workers after "
                                f"{WORKERS_TIMEOUT_SECONDS} s: start some with `dask worker {self.address}`") from None
         try:
             probes = client.run(_probe_worker)
         except Exception as err:  # noqa: BLE001 (whatever a worker raised, it cannot grade)
-            client.close()
+            self._release(client)
             raise GradingError(f"a worker of {self.address} cannot grade: {type(err).__name__}: {err}. "
                                f"Each worker needs the course's Python environment (the autograder "
                                f"and course packages, nbgrader) and bubblewrap") from None
@@ -107,8 +117,8 @@ class DaskCluster(GradingExecutor):
         return client
 
     def grade(self, batch):
-        if self._client is None:
-            self._client = self._connect()
+        if not self._checked:
+            self._client, self._checked = self._connect(), True
         client = self._client
         root = Path(batch.root)
         bundle = pack_course(root, batch.assignment)
@@ -159,11 +169,16 @@ class DaskCluster(GradingExecutor):
             future.release()
             yield student, None
 
+    def _release(self, client):
+        if self._owned:
+            client.close()
+
     def close(self):
-        if self._client is not None:
+        logging.getLogger("distributed.client").setLevel(self._client_log_level)
+        if self._client is not None and self._owned:
             try:
                 self._client.close(timeout=5)
             except (OSError, TimeoutError):
                 pass  # a scheduler that went away has nothing left to close
             self._client = None
-            logging.getLogger("distributed.client").setLevel(self._client_log_level)
+        self._checked = False
