@@ -93,7 +93,9 @@ def grade_class(root, assignment, submissions=None, workers=None, force=False, e
     owned = executor is None
     executor = executor or make_executor(scheduler, workers, retries)
     try:
-        for student, reason in executor.grade(Batch(str(root), assignment, todo, engine, overrides)):
+        # Nothing left to grade: no need to reach a cluster at all.
+        graded = executor.grade(Batch(str(root), assignment, todo, engine, overrides)) if todo else ()
+        for student, reason in graded:
             if reason:
                 errors.append((student, assignment, reason))
             else:

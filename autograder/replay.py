@@ -1,13 +1,15 @@
 """Record a submission graded elsewhere, through nbgrader's own autograde.
 
 The client of a cluster runs nbgrader's ``autograde`` on its own course and
-gradebook as the local pool does, with one change: instead of executing the
-notebook, :class:`ReplayGrading` hands on the notebook a worker executed
-(:mod:`autograder.scratch_course`). Everything else is nbgrader's: the
-student and submission rows, the instructor's cells restored, ``SaveAutoGrades``
-(which keeps manual grades), late penalties, the autograded folder. So the
-gradebook holds what a local run would have written, and a repeat of the same
-submission updates its rows rather than adding any.
+gradebook as the local pool does, with two changes. It does not sanitise the
+submission (restore the instructor's cells): the worker did, from the same
+source and the same files, which :func:`record` checks by their digest. And
+instead of executing the notebook, :class:`ReplayGrading` hands on the one the
+worker executed (:mod:`autograder.scratch_course`). The rest is nbgrader's:
+the student and submission rows, the autograded folder, ``SaveAutoGrades``
+(which keeps manual grades) and late penalties. So the gradebook holds what a
+local run would have written, and recording the same submission again
+updates its rows rather than adding any.
 """
 
 import contextlib
