@@ -191,6 +191,9 @@ class PostgresServer:
         return self.url(name)
 
     def close(self):
+        # SIGINT is PostgreSQL's "fast" shutdown: it does not wait for clients to disconnect.
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
         _stop(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)
 
