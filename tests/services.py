@@ -192,8 +192,9 @@ class PostgresServer:
 
     def close(self):
         # SIGINT is PostgreSQL's "fast" shutdown: it does not wait for clients to disconnect.
+        # (to the process group: runuser does not pass every signal on).
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            os.killpg(self.process.pid, signal.SIGINT)
         _stop(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)
 
