@@ -120,6 +120,12 @@ def test_a_database_that_cannot_be_opened_stops_grading_first(tmp_path, server):
     assert "not-the-password" not in message
     assert f"grader:***@127.0.0.1:{server.port}/postgres" in message and "password authentication failed" in message
 
+    # The same URL from the course's nbgrader_config.py, where formgrader reads it too.
+    (root / "nbgrader_config.py").write_text(f"c = get_config()\nc.CourseDirectory.db_url = {refused!r}\n")
+    with pytest.raises(GradingError, match=r"grader:\*\*\*@.*password authentication failed"):
+        pipeline.grade_class(root, ASSIGNMENT, progress=False)
+    (root / "nbgrader_config.py").unlink()
+
     unreachable = f"postgresql://grader:pw-xyz@127.0.0.1:{free_port()}/nowhere"
     command = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--root", str(root),
                               "--db", unreachable], capture_output=True, text=True, timeout=120)
