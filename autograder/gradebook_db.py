@@ -88,7 +88,10 @@ def check_gradebook(url, course_id=""):
                 connection.execute(text("SELECT 1"))
                 Gradebook(url).close()
     except SQLAlchemyError as err:
-        raise GradingError(f"cannot open the gradebook at {shown}: {_first_line(err)}. "
+        reason = _first_line(err)
+        if engine.url.password:  # a driver may echo its connection string
+            reason = reason.replace(str(engine.url.password), "***")
+        raise GradingError(f"cannot open the gradebook at {shown}: {reason}. "
                            f"Check that the database server runs and accepts this user, "
                            f"or pass another URL with --db") from None
     finally:
