@@ -14,12 +14,12 @@ import time
 
 import nbformat
 import pytest
-from grading_helpers import ASSIGNMENT, NOTEBOOK, make_course, submit_example
-from services import dask_cluster, free_port
 
 from autograder import pipeline
 from autograder.executors.dask_cluster import DaskCluster as DaskExecutor
 from autograder.settings import RESUME_MARKER, db_url
+from grading_helpers import ASSIGNMENT, NOTEBOOK, make_course, submit_example
+from services import dask_cluster, free_port
 
 pytestmark = pytest.mark.slow
 

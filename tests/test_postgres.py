@@ -12,8 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from grading_helpers import ASSIGNMENT, NOTEBOOK, make_course, submit_example
-from services import dask_cluster, free_port, postgres_server
 
 from autograder import pipeline
 from autograder.examples import build_submission, load_examples
@@ -21,6 +19,8 @@ from autograder.executors.dask_cluster import DaskCluster
 from autograder.nbgrader_api import GradingError
 from autograder.settings import SOURCE_DIR, with_driver
 from conftest import REPO_ROOT
+from grading_helpers import ASSIGNMENT, NOTEBOOK, make_course, submit_example
+from services import dask_cluster, free_port, postgres_server
 
 pytestmark = pytest.mark.slow
 
