@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from autograder import pipeline
-from autograder.executors.dask_cluster import DaskCluster as DaskExecutor
+from autograder.executors.dask_cluster import DaskCluster
 from autograder.settings import RESUME_MARKER, db_url
 from grading_helpers import ASSIGNMENT, NOTEBOOK, make_course, submit_example
 from services import dask_cluster, free_port
@@ -87,7 +87,7 @@ def test_a_worker_killed_mid_batch_changes_nothing(tmp_path, cluster):
     killed = {}
     killer = threading.Thread(target=_kill_a_busy_worker, args=(cluster, "worker-0", killed))
     killer.start()
-    executor = DaskExecutor(cluster.address, retries=1)
+    executor = DaskCluster(cluster.address, retries=1)
     try:
         report = pipeline.grade_class(remote, ASSIGNMENT, progress=False, executor=executor)
     finally:
