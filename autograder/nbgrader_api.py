@@ -28,6 +28,17 @@ class GradingError(RuntimeError):
         return best[0].removeprefix("[ERROR]").strip()[:300]
 
 
+def alembic_on_path():
+    """Put this interpreter's ``bin`` folder on PATH, for nbgrader's ``alembic`` command.
+
+    nbgrader runs the `alembic` command to create a gradebook; when this runs
+    as .venv/bin/python without an activated venv, that command is not on PATH.
+    """
+    bin_dir = os.path.dirname(sys.executable)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
 def api(root, engine="trusted", overrides=None):
     """nbgrader's API object for the course folder ``root``, with the course's settings.
 
@@ -40,11 +51,7 @@ def api(root, engine="trusted", overrides=None):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    # nbgrader runs the `alembic` command to open a gradebook; when this runs
-    # as .venv/bin/python without an activated venv, that command is not on PATH.
-    bin_dir = os.path.dirname(sys.executable)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    alembic_on_path()
 
     # nbgrader's own gradebook code trips SQLAlchemy's autoflush warnings when
     # it creates a student; they say nothing to the person grading.

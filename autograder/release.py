@@ -77,8 +77,11 @@ def _unmarked_lines(source):
     return lines
 
 
-def release(root=REPO_ROOT, names=None):
+def release(root=REPO_ROOT, names=None, db=None):
     """Generate ``<root>/notebooks/<assignment>`` from ``<root>/source`` and verify it.
+
+    ``db`` is the gradebook URL to register the assignment in (default:
+    :func:`autograder.settings.db_url`).
 
     Returns
     -------
@@ -91,7 +94,7 @@ def release(root=REPO_ROOT, names=None):
         If nbgrader fails or a released notebook leaks a solution or hidden test.
     """
     root = Path(root)
-    nbgrader = api(root)
+    nbgrader = api(root, overrides={"CourseDirectory": {"db_url": db}} if db else None)
     written = []
     for name in names or assignments(root):
         if not (root / SOURCE_DIR / name).is_dir():

@@ -101,12 +101,15 @@ def _grading_reports(root, assignment, student):
     return reports
 
 
-def results(root, assignment):
-    """Per-student, per-cell scores from the gradebook at ``root``, with flags and messages."""
+def results(root, assignment, db=None):
+    """Per-student, per-cell scores from the gradebook at ``root``, with flags and messages.
+
+    ``db`` is the gradebook URL (default: :func:`autograder.settings.db_url`).
+    """
     from nbgrader.api import Gradebook
 
     out = []
-    with Gradebook(db_url(root)) as gb:
+    with Gradebook(db_url(root, db)) as gb:
         for submission in gb.assignment_submissions(assignment):
             result = SubmissionResult(submission.student.id, assignment)
             for report in _grading_reports(root, assignment, result.student):
@@ -125,17 +128,19 @@ def results(root, assignment):
     return sorted(out, key=lambda r: r.student)
 
 
-def set_manual_grades(root, assignment, student, scores):
+def set_manual_grades(root, assignment, student, scores, db=None):
     """Record manual grades, as an instructor would in formgrader.
 
     Parameters
     ----------
     scores : dict
         grade id -> points.
+    db : str, optional
+        The gradebook URL (default: :func:`autograder.settings.db_url`).
     """
     from nbgrader.api import Gradebook
 
-    with Gradebook(db_url(root)) as gb:
+    with Gradebook(db_url(root, db)) as gb:
         submission = gb.find_submission(assignment, student)
         for notebook in submission.notebooks:
             for grade in notebook.grades:

@@ -78,8 +78,50 @@ class SandboxConfig:
         return passed
 
 
-def db_url(root=REPO_ROOT):
-    """The gradebook of the course at ``root``: SQLite, in the course folder."""
+COURSE_CONFIG = "nbgrader_config.py"     # nbgrader's own per-course settings file, in the course folder
+
+
+_reading = set()
+
+
+def with_driver(url):
+    """``url`` with the PostgreSQL driver the course installs (psycopg2) named in it.
+
+    SQLAlchemy 2.1 reads a bare ``postgresql://`` as psycopg 3, which the
+    course does not install; where psycopg 3 is missing and psycopg2 is
+    there, the URL is made to say ``postgresql+psycopg2://``.
+    """
+    if url.startswith("postgresql://"):
+        import importlib.util
+
+        if importlib.util.find_spec("psycopg") is None and importlib.util.find_spec("psycopg2") is not None:
+            return "postgresql+psycopg2://" + url.removeprefix("postgresql://")
+    return url
+
+
+def db_url(root=REPO_ROOT, override=None):
+    """The gradebook of the course at ``root``, as an SQLAlchemy URL.
+
+    In order: ``override`` (the ``grade --db URL`` option); else the
+    ``c.CourseDirectory.db_url`` of ``<root>/nbgrader_config.py``, where
+    nbgrader itself (formgrader, ``nbgrader export``) reads it; else SQLite,
+    ``<root>/gradebook.db``.
+    """
+    if override:
+        return with_driver(str(override))
+    config_file = (Path(root) / COURSE_CONFIG).resolve()
+    # A course's config file may itself merge nbgrader_config(), which asks
+    # here again: the inner call answers with the default.
+    if config_file.is_file() and config_file not in _reading:
+        from traitlets.config.loader import PyFileConfigLoader
+
+        _reading.add(config_file)
+        try:
+            configured = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
+        finally:
+            _reading.discard(config_file)
+        if "db_url" in configured.get("CourseDirectory", {}):
+            return with_driver(str(configured.CourseDirectory.db_url))
     return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
 
 
