@@ -1,6 +1,7 @@
 """Grade a whole class: collect, autograde in parallel, feedback, then the CSV and JSON reports."""
 
 import hashlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,8 +106,6 @@ def grade_class(root, assignment, submissions=None, workers=None, force=False, e
         :class:`~autograder.canary.CanaryError`) where the reference solution
         loses points here.
     """
-    import sys
-
     from tqdm.auto import tqdm
 
     root = Path(root).resolve()
