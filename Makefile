@@ -1,7 +1,13 @@
 # Two commands on a fresh machine with Python 3.11.2+:  make demo  and  make test.
 # Each creates .venv from the pinned requirements the first time (a minute or
 # two); later runs reuse it and start at once.
-PYTHON ?= python3
+# The virtualenv is built from Debian's /usr/bin/python3 where it meets the
+# floor (every user may run it, so the sandbox tests also run as an ordinary
+# user), else from python3 on PATH. `make PYTHON=python3.12 demo` picks another.
+PYTHON ?= $(shell /usr/bin/python3 -c 'import sys; sys.exit(sys.version_info < (3, 11, 2))' 2>/dev/null \
+            && echo /usr/bin/python3 || echo python3)
+# Jupyter refuses to run as root unless told to (containers, CI machines).
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
@@ -16,7 +22,7 @@ test: $(READY) $(SYSTEM)  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 lab: $(READY)  ## JupyterLab on the student notebooks, with nbgrader's extensions
-	JUPYTER_CONFIG_PATH=$(CURDIR)/autograder $(BIN)/jupyter lab --notebook-dir=$(CURDIR)
+	JUPYTER_CONFIG_PATH=$(CURDIR)/autograder $(BIN)/jupyter lab --notebook-dir=$(CURDIR) $(LAB_FLAGS)
 
 release: $(READY)  ## regenerate notebooks/ from source/
 	$(BIN)/python -m autograder release

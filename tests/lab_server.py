@@ -24,7 +24,7 @@ from pathlib import Path
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from conftest import REPO_ROOT
 
-MAKE_LAB_RECIPE = "JUPYTER_CONFIG_PATH=$(CURDIR)/autograder $(BIN)/jupyter lab --notebook-dir=$(CURDIR)"
+MAKE_LAB_RECIPE = "JUPYTER_CONFIG_PATH=$(CURDIR)/autograder $(BIN)/jupyter lab --notebook-dir=$(CURDIR) $(LAB_FLAGS)"
 
 
 def free_port():
