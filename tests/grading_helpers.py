@@ -65,3 +65,25 @@ def autograded_outputs(root, student):
         if grade_id and cell.cell_type == "code":
             out[grade_id] = "".join(o.get("text", "") + o.get("evalue", "") for o in cell.outputs)
     return out
+
+
+def fork_bomb(child_seconds):
+    """Python source that forks until refused, then prints how many children it made.
+
+    Each child closes its output and sleeps ``child_seconds``, so the run ends
+    when the parent does and the children are still alive while it counts.
+    """
+    return f"""
+import os, time
+n = 0
+try:
+    while True:
+        if os.fork() == 0:
+            os.close(1)
+            os.close(2)
+            time.sleep({child_seconds})
+            os._exit(0)
+        n += 1
+except OSError:
+    print(n)
+"""

@@ -9,22 +9,9 @@ import pytest
 
 from autograder.limits import LimitSpec, LimitsUnavailable
 from autograder.limits.cgroup_v1 import ROOT, CgroupV1
+from grading_helpers import fork_bomb
 
-# Each child closes its output, so the run ends when the parent does.
-FORK_BOMB = """
-import os, time
-n = 0
-try:
-    while True:
-        if os.fork() == 0:
-            os.close(1)
-            os.close(2)
-            time.sleep(30)
-            os._exit(0)
-        n += 1
-except OSError:
-    print(n)
-"""
+FORK_BOMB = fork_bomb(child_seconds=30)
 SPEC = LimitSpec(memory_bytes=300 << 20, max_processes=30, cpu_seconds=60, file_bytes=8 << 20)
 
 
