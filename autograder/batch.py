@@ -27,6 +27,16 @@ def _submission_digest(root, assignment, student):
     return digest.hexdigest()
 
 
+_SAID = set()
+
+
+def _say_once(line):
+    """Print ``line`` to stderr once per process: once per run, not per assignment or submission."""
+    if line not in _SAID:
+        _SAID.add(line)
+        print(line, file=sys.stderr)
+
+
 def _marker(root, assignment, student):
     return Path(root) / "autograded" / student / assignment / RESUME_MARKER
 
@@ -113,11 +123,11 @@ def grade_class(root, assignment, submissions=None, workers=None, force=False, e
         overrides = sandbox_overrides(sandbox, overrides)
         from autograder import limits
 
-        if progress:   # once per run, not once per submission
-            print(limits.describe(), file=sys.stderr)
+        if progress:
+            _say_once(limits.describe())
             if not sandbox:
-                print("WARNING: grading without a sandbox (--no-sandbox): learner code can read and write what "
-                      "you can; every row records 'unsandboxed'", file=sys.stderr)
+                _say_once("WARNING: grading without a sandbox (--no-sandbox): learner code can read and write "
+                          "what you can; every row records 'unsandboxed'")
     url = db_url(root, db)
     check_gradebook(url)  # before anything is graded: a wrong URL or login fails here
     # The reference solution, graded as the class will be: a broken environment
