@@ -18,7 +18,7 @@ import pytest
 from autograder import pipeline
 from autograder.executors.dask_cluster import DaskCluster
 from autograder.settings import RESUME_MARKER, db_url
-from grading_helpers import ASSIGNMENT, NOTEBOOK, make_course, submit_example
+from grading_helpers import ASSIGNMENT, NOTEBOOK, NO_SANDBOX_FLAG, SANDBOX, make_course, submit_example
 from services import dask_cluster, free_port
 
 pytestmark = pytest.mark.slow
@@ -80,7 +80,7 @@ def _kill_a_busy_worker(cluster, name, killed):
 
 def test_a_worker_killed_mid_batch_changes_nothing(tmp_path, cluster):
     local = _class(tmp_path / "local", CLASS)
-    expected = pipeline.grade_class(local, ASSIGNMENT, workers=2, progress=False)
+    expected = pipeline.grade_class(local, ASSIGNMENT, workers=2, progress=False, sandbox=SANDBOX)
     assert not expected.errors
     remote = _class(tmp_path / "remote", CLASS, seed_from=local)
 
@@ -89,7 +89,7 @@ def test_a_worker_killed_mid_batch_changes_nothing(tmp_path, cluster):
     killer.start()
     executor = DaskCluster(cluster.address, retries=1)
     try:
-        report = pipeline.grade_class(remote, ASSIGNMENT, progress=False, executor=executor)
+        report = pipeline.grade_class(remote, ASSIGNMENT, progress=False, sandbox=SANDBOX, executor=executor)
     finally:
         executor.close()
         killer.join()
@@ -120,9 +120,9 @@ def test_a_worker_killed_mid_batch_changes_nothing(tmp_path, cluster):
 
 
 def _grade_command(root, scheduler):
-    return subprocess.Popen([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--root", str(root),
-                             "--scheduler", scheduler], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+    return subprocess.Popen([sys.executable, "-m", "autograder", "grade", *NO_SANDBOX_FLAG, ASSIGNMENT,
+                             "--root", str(root), "--scheduler", scheduler],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def test_a_lost_scheduler_stops_the_command_and_a_rerun_resumes(tmp_path):
@@ -146,8 +146,8 @@ def test_a_lost_scheduler_stops_the_command_and_a_rerun_resumes(tmp_path):
 
     # With no scheduler at all, the command says so and grades nothing.
     nowhere = f"tcp://127.0.0.1:{free_port()}"
-    failed = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--root", str(root),
-                             "--scheduler", nowhere], capture_output=True, text=True, timeout=120)
+    failed = subprocess.run([sys.executable, "-m", "autograder", "grade", *NO_SANDBOX_FLAG, ASSIGNMENT,
+                             "--root", str(root), "--scheduler", nowhere], capture_output=True, text=True, timeout=120)
     assert failed.returncode != 0 and f"cannot reach the Dask scheduler at {nowhere}" in failed.stderr
 
     with dask_cluster(workers=1) as second:

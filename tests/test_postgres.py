@@ -19,7 +19,7 @@ from autograder.executors.dask_cluster import DaskCluster
 from autograder.nbgrader_api import GradingError
 from autograder.settings import SOURCE_DIR, with_driver
 from conftest import REPO_ROOT
-from grading_helpers import ASSIGNMENT, NOTEBOOK, make_course, submit_example
+from grading_helpers import ASSIGNMENT, NOTEBOOK, NO_SANDBOX_FLAG, SANDBOX, make_course, submit_example
 from services import dask_cluster, free_port, postgres_server
 
 pytestmark = pytest.mark.slow
@@ -45,7 +45,7 @@ def test_manual_grades_in_postgres_survive_a_forced_regrade_on_the_cluster(tmp_p
     (root / "gradebook.db").unlink()  # make_course registered the assignment there
     for student in ("reference", "blank"):
         submit_example(root, student)
-    report = pipeline.grade_class(root, ASSIGNMENT, workers=2, db=url, progress=False)
+    report = pipeline.grade_class(root, ASSIGNMENT, workers=2, db=url, progress=False, sandbox=SANDBOX)
     assert not report.errors, report.errors
     assert _scores(root, ASSIGNMENT, url) == {"reference": 90, "blank": 0}
     assert not (root / "gradebook.db").exists()  # nothing went to SQLite
@@ -61,7 +61,8 @@ def test_manual_grades_in_postgres_survive_a_forced_regrade_on_the_cluster(tmp_p
     with dask_cluster(workers=1) as cluster:
         executor = DaskCluster(cluster.address)
         try:
-            again = pipeline.grade_class(root, ASSIGNMENT, force=True, db=url, progress=False, executor=executor)
+            again = pipeline.grade_class(root, ASSIGNMENT, force=True, db=url, progress=False, sandbox=SANDBOX,
+                                         executor=executor)
         finally:
             executor.close()
     assert not again.errors, again.errors
@@ -93,8 +94,8 @@ def _course_of_two_assignments(root):
 def test_two_grade_commands_at_once_on_one_database(tmp_path, server):
     url = server.create_database("course_shared")
     root = _course_of_two_assignments(tmp_path / "course")
-    commands = [subprocess.Popen([sys.executable, "-m", "autograder", "grade", assignment, "--root", str(root),
-                                  "--workers", "1", "--db", url],
+    commands = [subprocess.Popen([sys.executable, "-m", "autograder", "grade", *NO_SANDBOX_FLAG, assignment,
+                                  "--root", str(root), "--workers", "1", "--db", url],
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                 for assignment in (ASSIGNMENT, SECOND)]
     outputs = [command.communicate(timeout=600)[0] for command in commands]
@@ -115,7 +116,7 @@ def test_a_database_that_cannot_be_opened_stops_grading_first(tmp_path, server):
     submit_example(root, "blank")
     refused = server.url("postgres", password="not-the-password")
     with pytest.raises(GradingError) as caught:
-        pipeline.grade_class(root, ASSIGNMENT, db=refused, progress=False)
+        pipeline.grade_class(root, ASSIGNMENT, db=refused, progress=False, sandbox=SANDBOX)
     message = str(caught.value)
     assert "not-the-password" not in message
     assert f"grader:***@127.0.0.1:{server.port}/postgres" in message and "password authentication failed" in message
@@ -123,12 +124,12 @@ def test_a_database_that_cannot_be_opened_stops_grading_first(tmp_path, server):
     # The same URL from the course's nbgrader_config.py, where formgrader reads it too.
     (root / "nbgrader_config.py").write_text(f"c = get_config()\nc.CourseDirectory.db_url = {refused!r}\n")
     with pytest.raises(GradingError, match=r"grader:\*\*\*@.*password authentication failed"):
-        pipeline.grade_class(root, ASSIGNMENT, progress=False)
+        pipeline.grade_class(root, ASSIGNMENT, progress=False, sandbox=SANDBOX)
     (root / "nbgrader_config.py").unlink()
 
     unreachable = f"postgresql://grader:pw-xyz@127.0.0.1:{free_port()}/nowhere"
-    command = subprocess.run([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--root", str(root),
-                              "--db", unreachable], capture_output=True, text=True, timeout=120)
+    command = subprocess.run([sys.executable, "-m", "autograder", "grade", *NO_SANDBOX_FLAG, ASSIGNMENT,
+                             "--root", str(root), "--db", unreachable], capture_output=True, text=True, timeout=120)
     assert command.returncode != 0
     assert "cannot open the gradebook at postgresql+psycopg2://grader:***@127.0.0.1" in command.stderr
     assert "pw-xyz" not in command.stderr + command.stdout
