@@ -28,6 +28,9 @@ TEST_FILES = ["tests/test_sandbox.py", "tests/test_limits_rlimits.py", "tests/te
 @pytest.fixture
 def scratch():
     """A folder the ordinary user owns, for its temporary files, HOME and pytest's folders."""
+    if os.getuid() != 0:
+        pytest.skip("switching to an ordinary user needs root; as one already, run the test files directly: "
+                    + " ".join(TEST_FILES))
     folder = Path(tempfile.mkdtemp(prefix="nn-unprivileged-"))
     folder.chmod(0o755)
     shutil.chown(folder, USER)
@@ -43,9 +46,6 @@ def _as_user(command, scratch, timeout):
 
 
 def test_the_sandbox_tests_pass_as_an_ordinary_user(scratch):
-    if os.getuid() != 0:
-        pytest.skip("switching to an ordinary user needs root; as one already, run the test files directly: "
-                    + " ".join(TEST_FILES))
     if not shutil.which("runuser"):
         pytest.skip("runuser (util-linux) is not installed")
     from autograder.sandbox import bwrap_problem
