@@ -131,3 +131,32 @@ def test_a_tensor_holding_nan_disagrees(nb):
     tensors = list(nb["nnBackprop"](*args))
     tensors[1] = np.full_like(tensors[1], np.nan)
     assert compare_steps(tensors, nb["nnLoss"], *args)[1] == "delta2"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ["02_gradient_checking", "03_backprop_network"])
+def test_restart_and_run_all_reaches_the_end_with_the_graded_functions_written(assignment, tmp_path):
+    # Issue 20: the learner's notebook (the release, not the source: no hidden tests) with every solution cell
+    # that a test grades written, and the ungraded extension left as released, runs to its last cell; the
+    # extension says it skipped itself.
+    from nbclient import NotebookClient
+
+    from autograder.examples import strip_solution_markers
+    from autograder.settings import RELEASE_DIR, SOURCE_DIR
+
+    name = {"02_gradient_checking": "gradient_checking", "03_backprop_network": "backprop_network"}[assignment]
+    source = nbformat.read(REPO_ROOT / SOURCE_DIR / assignment / f"{name}.ipynb", as_version=4)
+    release = nbformat.read(REPO_ROOT / RELEASE_DIR / assignment / f"{name}.ipynb", as_version=4)
+    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+                 if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+    extensions = {"nnCostSoftmax"}                      # ungraded: no test uses it
+    for cell in release.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in solutions and grade_id not in extensions:
+            cell.source = strip_solution_markers(solutions[grade_id])
+    NotebookClient(release, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    if assignment == "03_backprop_network":
+        skipped = [o.text for c in release.cells for o in c.get("outputs", []) if o.get("name") == "stdout"
+                   and "nnCostSoftmax (the optional extension) is not written yet" in o.text]
+        assert skipped
