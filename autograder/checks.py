@@ -263,9 +263,8 @@ def expect_finite(value, what, hint=""):
 def expect_close(actual, expected, what, hint="", rtol=1e-7, atol=1e-10):
     """Fail unless ``actual`` matches ``expected`` within tolerances.
 
-    The message names the entry that fails the tolerance by most and its
-    difference, but never the expected values themselves (nor the tolerance
-    there, which would give their size), so hidden tests do not leak answers.
+    The message gives the shape and the largest difference but never the
+    expected values themselves, so hidden tests do not leak their answers.
     """
     expected = np.asarray(expected, dtype=np.float64)
     if np.shape(actual) != expected.shape:
@@ -273,13 +272,8 @@ def expect_close(actual, expected, what, hint="", rtol=1e-7, atol=1e-10):
     actual = np.asarray(actual, dtype=np.float64)
     expect_finite(actual, what, hint)
     if not np.allclose(actual, expected, rtol=rtol, atol=atol):
-        # name the entry that fails the tolerance by most: the largest difference may sit in an entry that passes
-        expected = np.broadcast_to(expected, actual.shape)
-        diff = np.abs(actual - expected)
-        allowed = atol + rtol * np.abs(expected)
-        where = np.unravel_index(int(np.argmax(diff - allowed)), actual.shape)
-        entry = f" at entry {tuple(int(i) for i in where)}" if actual.ndim else ""
-        fail(f"{what} is off by {float(diff[where]):.3g}{entry}. {hint}".strip())
+        worst = float(np.max(np.abs(actual - expected)))
+        fail(f"{what} is off by up to {worst:.3g}. {hint}".strip())
 
 
 def note(message):
