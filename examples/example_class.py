@@ -29,6 +29,7 @@ from autograder.grading.batch import grade_class
 from autograder.grading.options import GradingOptions
 from autograder.grading.reports import write_grades_csv
 from autograder.grading.results import results, set_manual_grades
+from autograder.sandbox.kernel import bwrap_available
 from autograder.settings import REPO_ROOT, SOURCE_DIR
 
 # Outside the `autograder` package: the sandbox mounts that package, and the
@@ -111,8 +112,6 @@ def grade_examples(root, assignment, progress=True):
     """
     examples = load_examples(assignment)
     manual = {example.student: build_submission(example, root) for example in examples}
-    from autograder.sandbox.kernel import bwrap_available
-
     # The example class is the course's own code: without bubblewrap the demo
     # grades it unsandboxed (and says so in every row) rather than refuse.
     options = GradingOptions(force=True, progress=progress, sandbox=bwrap_available())
