@@ -10,11 +10,11 @@ import re
 import nbformat
 import numpy as np
 import pytest
+from conftest import REPO_ROOT
 
-from autograder import checks
+from autograder.learner import checks
 from course.backprop_steps import STEPS, compare_steps
 from course.gradient_check import gradient_error
-from conftest import REPO_ROOT
 
 NOTEBOOK = REPO_ROOT / "source" / "03_backprop_network" / "backprop_network.ipynb"
 
@@ -141,7 +141,7 @@ def test_restart_and_run_all_reaches_the_end_with_the_graded_functions_written(a
     # extension says it skipped itself.
     from nbclient import NotebookClient
 
-    from autograder.examples import strip_solution_markers
+    from autograder.coursedir.release import strip_solution_markers
     from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
     name = {"02_gradient_checking": "gradient_checking", "03_backprop_network": "backprop_network"}[assignment]
