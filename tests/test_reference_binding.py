@@ -13,7 +13,8 @@ import json
 import numpy as np
 import pytest
 
-from autograder import bridge, checks, remote
+from autograder.learner import checks
+from autograder.sandbox import bridge, remote
 
 LEARNER = '''
 import numpy as np
