@@ -11,7 +11,8 @@ from autograder.executors import Batch, make_executor
 from autograder.gradebook_db import add_students, check_gradebook
 from autograder.nbgrader_api import GradingError
 from autograder.release import release
-from autograder.reports import write_grades_csv, write_json_reports
+from autograder.exports import export
+from autograder.reports import write_json_reports
 from autograder.results import results
 from autograder.settings import RESUME_MARKER, db_url
 
@@ -171,6 +172,7 @@ def grade_class(root, assignment, submissions=None, workers=None, force=False, e
     for r in rows:
         r.flags += notes.get(r.student, [])
     report = ClassReport(rows, sorted(errors), skipped)
-    report.csv_path = write_grades_csv(rows, root / f"grades-{assignment}.csv", report.errors)
     write_json_reports(rows, report.errors, root / "reports" / assignment)
+    # The CSV covers the whole class in the gradebook, not only this run's students.
+    report.csv_path = export(root, assignment, "csv", db=url).path
     return report

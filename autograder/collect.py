@@ -35,6 +35,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.code_similarity import nontrivial, solution_part
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
 # Canvas-style names: student, optional LATE, numeric ids, then the original name.
@@ -377,7 +378,9 @@ def instructor_content(nb, source_nb):
         if markers:
             found.append(f"instructor-only marker {markers[0]!r} in cell {_grade_id(cell) or cell.get('id')}")
         reference = solutions.get(_grade_id(cell))
-        if reference and cell.source.strip() in (reference.strip(), _solution_text(reference)):
+        # A one-line solution (`return x @ a.T`) is what everyone writes: only a longer one says "copied".
+        if (reference and nontrivial(solution_part(reference))
+                and cell.source.strip() in (reference.strip(), _solution_text(reference))):
             found.append(f"cell {_grade_id(cell)} is identical to the instructor's solution")
     return found
 
@@ -390,7 +393,8 @@ def _collect_student(student, paths, expected, course_root, assignment, layout_r
         if name is None:
             result.notes.append(f"ignored {path.name}: not one of {', '.join(expected)}")
             continue
-        if name != path.name:
+        # An LMS prefixes every file with the student's name and ids: only a different name is news.
+        if name != path.name and not path.name.endswith(name):
             result.notes.append(f"renamed {path.name} to {name}")
         if name in chosen:
             result.notes.append(f"several files for {name}: graded the newest, {path.name}")
