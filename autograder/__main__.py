@@ -8,6 +8,7 @@ from pathlib import Path
 from autograder import pipeline
 from autograder.examples import grade_example_class
 from autograder.gradebook_db import shown_url
+from autograder.reports import format_tables
 from autograder.safe_text import printable
 from autograder.settings import ENGINES, REPO_ROOT, db_url
 
@@ -33,13 +34,14 @@ def cmd_demo(args):
     for example, result in graded:
         verdict = "as expected" if result.failed == example.expected_failures else "UNEXPECTED"
         print(f"  {example.assignment}/{example.student:28s} {verdict:11s} {example.doc.splitlines()[0]}")
-    for assignment in dict.fromkeys(example.assignment for example, _ in graded):
-        print(f"\n== {assignment} ==")
-        print(pipeline.format_table([result for example, result in graded if example.assignment == assignment]))
+    print()
+    print(format_tables([result for _, result in graded]))
     print()
     print(f"grades CSV:   {_shown(root / 'grades.csv')}")
     print(f"feedback:     {_shown(root / 'feedback')}/<student>/<assignment>/*.html")
     print(f"gradebook:    {_shown(root / 'gradebook.db')}")
+    for assignment in dict.fromkeys(example.assignment for example, _ in graded):
+        print(f"report:       {_shown(_instructor_report(root, assignment, None))}")
     print(f"done in {time.perf_counter() - started:.0f} s")
     if any(result.failed != example.expected_failures for example, result in graded):
         sys.exit("some example submissions did not score as expected (marked UNEXPECTED above)")
@@ -99,10 +101,17 @@ def _graded_assignment(args):
                          f"choose one of {', '.join(pipeline.assignments(root)) or '(none)'}")
     from nbgrader.api import MissingEntry
 
-    try:
-        graded = pipeline.results(root, args.assignment, db=args.db)
-    except MissingEntry:
-        graded = []
+    from autograder.nbgrader_api import alembic_on_path
+
+    url = db_url(root, args.db)
+    graded = []
+    # Looking must not create a gradebook: a missing SQLite file has no submissions.
+    if not (url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()):
+        alembic_on_path()
+        try:
+            graded = pipeline.results(root, args.assignment, db=args.db)
+        except MissingEntry:
+            pass
     if not graded:
         raise ValueError(f"the gradebook has no submissions of {args.assignment}: grade them first "
                          f"(python -m autograder grade {args.assignment} --submissions PATH)")

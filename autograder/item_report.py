@@ -47,7 +47,7 @@ PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-u
 
 
 @dataclass
-class TestStats:
+class ItemStats:
     """How one grade cell did across the class."""
 
     grade_id: str
@@ -86,7 +86,7 @@ class InstructorReport:
     not_graded: list
     """(student, reason) for hand-ins that could not be graded."""
     tests: list
-    """One :class:`TestStats` per grade cell, in notebook order."""
+    """One :class:`ItemStats` per grade cell, in notebook order."""
     histogram: list
     """Counts of scores in :data:`HISTOGRAM_BINS` equal bins from 0 to the maximum."""
     max_score: float
@@ -138,7 +138,7 @@ def _test_stats(rows):
         scored = [(t.points, r.score, r.messages.get(grade_id, "")) for r in rows for t in r.tests
                   if t.grade_id == grade_id and not t.needs_manual_grade]
         item = [points for points, _, _ in scored]
-        s = TestStats(grade_id, max_points, manual, len(scored))
+        s = ItemStats(grade_id, max_points, manual, len(scored))
         if scored and max_points:
             s.difficulty = round(sum(item) / (len(item) * max_points), 4)
             rb = point_biserial(item, [total for _, total, _ in scored])

@@ -92,6 +92,13 @@ def format_table(rows):
     return "\n".join(lines)
 
 
+def format_tables(rows):
+    """One :func:`format_table` per assignment, each under a ``== <assignment> ==`` heading."""
+    assignments = dict.fromkeys(r.assignment for r in rows)
+    return "\n\n".join(f"== {printable(a)} ==\n" + format_table([r for r in rows if r.assignment == a])
+                       for a in assignments)
+
+
 def report_path(folder, student):
     """``<folder>/<student>.json``, with a student id that is not one plain file name made one."""
     name = str(student)
