@@ -72,7 +72,7 @@ def _notebook(course, cells=None):
                  if c.metadata.get("nbgrader", {}).get("solution")}
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and cell.cell_type == "code":
+        if meta.get("solution"):   # written answers too: an untouched one is scored 0, not left pending
             cell.source = (cells or {}).get(meta["grade_id"], strip_solution_markers(reference[meta["grade_id"]]))
     return nbformat.writes(nb).encode()
 
