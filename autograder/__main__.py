@@ -1,22 +1,32 @@
-"""Course commands: ``python -m autograder {release,demo,check,grade,feedback,export,report} ...``."""
+"""Course commands: ``python -m autograder {release,check,grade,feedback,export,report} ...``.
+
+The example class's demo is ``python -m examples`` (``make demo``), outside the shipped package."""
 
 import argparse
 import sys
 import time
 from pathlib import Path
 
-from autograder import pipeline
-from autograder.examples import grade_example_class
-from autograder.gradebook_db import shown_url
-from autograder.reports import format_tables
-from autograder.safe_text import printable
+from autograder.cluster import executor_for
+from autograder.coursedir.nbgrader_api import GradingError, alembic_on_path
+from autograder.coursedir.release import assignments, release
+from autograder.grading.autograde import generate_feedback
+from autograder.grading.batch import grade_class
+from autograder.grading.exports import FORMATS, export
+from autograder.grading.gradebook_db import shown_url
+from autograder.grading.item_report import write_report
+from autograder.grading.manual_log import log_manual_changes
+from autograder.grading.options import GradingOptions
+from autograder.grading.results import results
+from autograder.grading.reports import format_table
+from autograder.grading.safe_text import printable
+from autograder.grading.selfcheck import check_notebook
+from autograder.sandbox.kernel import bwrap_available
 from autograder.settings import ENGINES, REPO_ROOT, db_url
-
-DEFAULT_DEMO_ROOT = REPO_ROOT / "autograder" / "build" / "demo"
 
 
 def cmd_release(args):
-    for path in pipeline.release(REPO_ROOT, args.assignments or None):
+    for path in release(REPO_ROOT, args.assignments or None):
         print(f"released {path.relative_to(REPO_ROOT)} (no solutions, no hidden tests)")
 
 
@@ -25,36 +35,15 @@ def _shown(path):
     return path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
 
 
-def cmd_demo(args):
-    started = time.perf_counter()
-    cmd_release(argparse.Namespace(assignments=args.assignments))
-    root = Path(args.root)
-    graded = grade_example_class(root, args.assignments or None)
-    print()
-    for example, result in graded:
-        verdict = "as expected" if result.failed == example.expected_failures else "UNEXPECTED"
-        print(f"  {example.assignment}/{example.student:28s} {verdict:11s} {example.doc.splitlines()[0]}")
-    print()
-    print(format_tables([result for _, result in graded]))
-    print()
-    print(f"grades CSV:   {_shown(root / 'grades.csv')}")
-    print(f"feedback:     {_shown(root / 'feedback')}/<student>/<assignment>/*.html")
-    print(f"gradebook:    {_shown(root / 'gradebook.db')}")
-    for assignment in dict.fromkeys(example.assignment for example, _ in graded):
-        print(f"report:       {_shown(_instructor_report(root, assignment, None))}")
-    print(f"done in {time.perf_counter() - started:.0f} s")
-    if any(result.failed != example.expected_failures for example, result in graded):
-        sys.exit("some example submissions did not score as expected (marked UNEXPECTED above)")
-
-
 def cmd_grade(args):
     started = time.perf_counter()
     root = Path(args.root).resolve()
-    report = pipeline.grade_class(root, args.assignment, args.submissions, args.workers, args.force,
-                                  args.engine, sandbox=not args.no_sandbox, scheduler=args.scheduler,
-                                  db=args.db, retries=args.retries)
+    options = GradingOptions(workers=args.workers, engine=args.engine, sandbox=not args.no_sandbox,
+                             scheduler=args.scheduler, db=args.db, retries=args.retries, force=args.force)
+    with executor_for(options) as executor:
+        report = grade_class(root, args.assignment, args.submissions, options, executor)
     print()
-    print(pipeline.format_table(report.results))
+    print(format_table(report.results))
     for student, _, reason in report.errors:
         print(printable(f"{printable(student):28s} NOT GRADED: {reason}"))
     flagged = [r for r in report.results if r.flags]
@@ -63,7 +52,8 @@ def cmd_grade(args):
         for r in flagged:
             print(printable(f"  {printable(r.student):26s} {'; '.join(sorted(set(map(str, r.flags))))}"))
     if report.skipped:
-        print(printable(f"\nunchanged since last graded, not regraded (use --force): {', '.join(report.skipped)}"))
+        print()
+        print(printable(f"unchanged since last graded, not regraded (use --force): {', '.join(report.skipped)}"))
     _log_hand_grading(root, args.assignment, args.db)
     print(f"\ngrades CSV:   {_shown(report.csv_path)} (the whole class)")
     print(f"test results: {_shown(root / 'reports' / args.assignment)}/<student>.json")
@@ -79,8 +69,6 @@ def cmd_grade(args):
 
 def _log_hand_grading(root, assignment, db):
     """Log manual grades changed since the last command; say how many."""
-    from autograder.manual_log import log_manual_changes
-
     changes = log_manual_changes(root, assignment, db)
     if changes:
         print(f"hand grading: {len(changes)} manual scores changed since last seen, logged in "
@@ -88,8 +76,6 @@ def _log_hand_grading(root, assignment, db):
 
 
 def _instructor_report(root, assignment, db):
-    from autograder.item_report import write_report
-
     return write_report(root, assignment, db)[0]
 
 
@@ -98,10 +84,8 @@ def _graded_assignment(args):
     root = Path(args.root).resolve()
     if not (root / "source" / args.assignment).is_dir():
         raise ValueError(f"no assignment {args.assignment!r} in {root / 'source'}: "
-                         f"choose one of {', '.join(pipeline.assignments(root)) or '(none)'}")
-    from nbgrader.api import MissingEntry
-
-    from autograder.nbgrader_api import alembic_on_path
+                         f"choose one of {', '.join(assignments(root)) or '(none)'}")
+    from nbgrader.api import MissingEntry  # nbgrader pulls in Jupyter's server stack: only when needed
 
     url = db_url(root, args.db)
     graded = []
@@ -109,7 +93,7 @@ def _graded_assignment(args):
     if not (url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()):
         alembic_on_path()
         try:
-            graded = pipeline.results(root, args.assignment, db=args.db)
+            graded = results(root, args.assignment, db=args.db)
         except MissingEntry:
             pass
     if not graded:
@@ -121,16 +105,14 @@ def _graded_assignment(args):
 def cmd_feedback(args):
     root = _graded_assignment(args)
     _log_hand_grading(root, args.assignment, args.db)
-    pipeline.generate_feedback(root, args.assignment, args.student,
-                               overrides={"CourseDirectory": {"db_url": db_url(root, args.db)}})
+    generate_feedback(root, args.assignment, args.student,
+                      overrides={"CourseDirectory": {"db_url": db_url(root, args.db)}})
     who = printable(args.student) if args.student else "every student"
     print(f"feedback for {who} written with the gradebook's current scores, manual ones included: "
           f"{_shown(root / 'feedback')}/<student>/{args.assignment}/*.html")
 
 
 def cmd_export(args):
-    from autograder.exports import export
-
     root = _graded_assignment(args)
     _log_hand_grading(root, args.assignment, args.db)
     done = export(root, args.assignment, args.format, args.output, args.db)
@@ -153,12 +135,10 @@ def cmd_report(args):
 
 
 def cmd_check(args):
-    from autograder.sandbox import bwrap_available
-
     print(f"grading {args.notebook} offline with the visible and hidden tests...")
     if not bwrap_available():
         print("note: bubblewrap is not installed, so your notebook runs without a sandbox (fine for your own code)")
-    result, messages = pipeline.check_notebook(args.notebook)
+    result, messages = check_notebook(args.notebook)
     for test in result.tests:
         if test.manual:
             status, note = "written", "graded by a person; not checked offline"
@@ -183,11 +163,6 @@ def main(argv=None):
     p = sub.add_parser("release", help="generate notebooks/ from source/ and check it hides solutions")
     p.add_argument("assignments", nargs="*", help="default: all of source/")
     p.set_defaults(func=cmd_release)
-    p = sub.add_parser("demo", help="release, then grade the bundled example class")
-    p.add_argument("assignments", nargs="*", help="default: all of source/")
-    p.add_argument("--root", default=str(DEFAULT_DEMO_ROOT),
-                   help="scratch course folder for the example class (default: %(default)s)")
-    p.set_defaults(func=cmd_demo)
     p = sub.add_parser("check", help="self-grade one notebook offline: every test, with a hint per failure")
     p.add_argument("notebook", help="your notebook, e.g. notebooks/01_softmax_regression/softmax_regression.ipynb")
     p.set_defaults(func=cmd_check)
@@ -222,7 +197,7 @@ def main(argv=None):
         if name == "feedback":
             p.add_argument("--student", help="only this student (default: every student)")
         if name == "export":
-            p.add_argument("--format", choices=("csv", "canvas", "moodle"), default="csv",
+            p.add_argument("--format", choices=FORMATS, default="csv",
                            help="csv: every column (default); canvas, moodle: that LMS's grade import")
             p.add_argument("--output", help="file to write (default: grades-ASSIGNMENT.csv for csv, "
                                             "exports/ASSIGNMENT-FORMAT.csv otherwise)")
@@ -230,7 +205,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except (pipeline.GradingError, ValueError) as err:
+    except (GradingError, ValueError) as err:
         sys.exit(f"error: {err}")
 
 

@@ -9,10 +9,10 @@ import json
 
 import pytest
 
-from autograder.reports import format_table, format_tables, write_grades_csv, write_json_reports
-from autograder.results import SubmissionResult
-from autograder.results import TestResult as GradeCell  # pytest collects Test* names
-from autograder.safe_text import csv_cell, printable
+from autograder.grading.reports import format_table, format_tables, write_grades_csv, write_json_reports
+from autograder.grading.results import SubmissionResult
+from autograder.grading.results import TestResult as GradeCell  # pytest collects Test* names
+from autograder.grading.safe_text import csv_cell, printable
 
 ASSIGNMENT = "01_softmax_regression"
 

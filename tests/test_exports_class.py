@@ -16,8 +16,8 @@ import sys
 import nbformat
 import pytest
 
-from autograder.examples import strip_solution_markers
-from autograder.results import set_manual_grades
+from examples.example_class import strip_solution_markers
+from autograder.grading.results import set_manual_grades
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from conftest import REPO_ROOT
 from grading_helpers import ASSIGNMENT, NO_SANDBOX_FLAG, NOTEBOOK, make_course

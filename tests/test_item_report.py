@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from autograder.code_similarity import code_tokens, learner_part, nontrivial, similarity, solution_part
-from autograder.item_report import (InstructorReport, SimilarPair, ItemStats, histogram, histogram_svg,
+from autograder.grading.code_similarity import code_tokens, learner_part, nontrivial, similarity, solution_part
+from autograder.grading.item_report import (InstructorReport, SimilarPair, ItemStats, histogram, histogram_svg,
                                     point_biserial, render_html)
 from browser import browser, screenshot
 
