@@ -16,7 +16,7 @@ import sys
 import nbformat
 import pytest
 
-from examples.example_class import strip_solution_markers
+from autograder.coursedir.release import strip_solution_markers
 from autograder.grading.results import set_manual_grades
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from conftest import REPO_ROOT

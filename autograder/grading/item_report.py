@@ -12,9 +12,9 @@ the gradebook:
   grades give the same bytes;
 * **flags that matter**: pairs of students whose own code (the lines they
   wrote, comments, layout and names aside) is identical or near-identical
-  (:data:`SIMILARITY_THRESHOLD`), hand-ins that are byte-for-byte the same
+  (:data:`SIMILARITY_THRESHOLD` of its five-token runs shared), hand-ins that are byte-for-byte the same
   file, and solution cells identical to the instructor's where that solution
-  is more than a one-liner (:func:`autograder.code_similarity.nontrivial`).
+  is more than a one-liner (:func:`autograder.grading.code_similarity.nontrivial`).
 
 The page shows learner names and text, so every value is HTML-escaped and
 the page carries a Content-Security-Policy that runs no script at all.
@@ -31,17 +31,17 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.grading.code_similarity import (code_tokens, learner_part, nontrivial, same_code, similarity,
-                                        solution_part)
+from autograder.grading.code_similarity import (code_tokens, learner_part, nontrivial, same_code, shingles,
+                                                solution_part)
 from autograder.grading.exports import Person, roster
 from autograder.grading.reports import class_results
 from autograder.grading.safe_text import printable
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
-SIMILARITY_THRESHOLD = 0.9
-"""Two students' own code at least this alike (0-1) is flagged."""
-MIN_SHARED_TOKENS = 30
-"""... provided they wrote at least this many tokens of it: short code is alike by chance."""
+SIMILARITY_THRESHOLD = 0.8
+"""Two students' own code sharing at least this share of its shingles (0-1) is flagged."""
+MIN_SHINGLES = 25
+"""... provided it has at least this many (about as many tokens): short code is alike by chance."""
 HISTOGRAM_BINS = 10
 PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -188,25 +188,36 @@ def _handins(root, assignment, students):
 
 
 def _similar_pairs(handins, solutions):
-    """Pairs of students with alike own code, or byte-identical hand-ins; most alike first."""
+    """Pairs of students with alike own code, or byte-identical hand-ins; most alike first.
+
+    Each student's own code is compared cell by cell (the cells both wrote),
+    as shingles of renamed tokens (:func:`~autograder.grading.code_similarity.shingles`).
+    """
     renamed_solutions = {g: code_tokens(s, rename=True) for g, s in solutions.items()}
-    own_tokens = {}
-    for student, (own, _) in handins.items():
-        # The instructor's solution, renamed or not, is what correct code looks like:
-        # two students sharing it have not copied each other.
-        own_tokens[student] = {g: code_tokens(code, rename=True) for g, code in own.items()
-                               if code_tokens(code, rename=True) != renamed_solutions.get(g)}
+    marks, sizes = {}, {}
+    for student, (cells, _) in handins.items():
+        marks[student], sizes[student] = set(), {}
+        for grade_id, code in cells.items():
+            tokens = code_tokens(code, rename=True)
+            # The instructor's solution, renamed or not, is what correct code looks like:
+            # two students sharing it have not copied each other.
+            if tokens != renamed_solutions.get(grade_id):
+                # One set of ints per student, each shingle tagged with its cell: a pair is
+                # then one set intersection, and shingles of different cells never match.
+                cell = {hash((grade_id, shingle)) for shingle in shingles(tokens)}
+                marks[student] |= cell
+                sizes[student][grade_id] = len(cell)
     pairs = []
     for a, b in combinations(sorted(handins), 2):
         if handins[a][0] and handins[a][1] == handins[b][1]:
             pairs.append(SimilarPair([a, b], 1.0, sorted(handins[a][0]), identical_files=True))
             continue
-        common = sorted(set(own_tokens[a]) & set(own_tokens[b]))
-        ta = [tok for g in common for tok in own_tokens[a][g] + ["<cell>"]]
-        tb = [tok for g in common for tok in own_tokens[b][g] + ["<cell>"]]
-        if min(len(ta), len(tb)) - len(common) < MIN_SHARED_TOKENS:
+        common = sorted(set(sizes[a]) & set(sizes[b]))
+        shared = len(marks[a] & marks[b])
+        total = sum(sizes[a][g] + sizes[b][g] for g in common) - shared   # the union, over common cells
+        if total < MIN_SHINGLES:
             continue
-        ratio = similarity(ta, tb)
+        ratio = shared / total
         if ratio >= SIMILARITY_THRESHOLD:
             pairs.append(SimilarPair([a, b], round(ratio, 4), common))
     return sorted(pairs, key=lambda p: (-p.similarity, p.students))
