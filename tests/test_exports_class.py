@@ -19,6 +19,7 @@ import pytest
 from autograder.coursedir.release import strip_solution_markers
 from autograder.grading.results import set_manual_grades
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
+from browser import browser, screenshot
 from conftest import REPO_ROOT
 from grading_helpers import ASSIGNMENT, NO_SANDBOX_FLAG, NOTEBOOK, make_course
 
@@ -257,8 +258,16 @@ def test_the_instructor_report_flags_copies_and_renders_escaped(graded):
     assert "np_softmax" in copies["reference"] and "np_linear" not in copies["reference"]
     tests = {t["grade_id"]: t for t in data["tests"]}
     assert tests["test_np_linear"]["difficulty"] == pytest.approx(6 / 7, abs=1e-3)   # zoe lost it
-    assert "test_np_softmax" in tests and tests["test_np_softmax"]["common_hint"]
+    assert tests["test_softmax_rows"]["difficulty"] == pytest.approx(6 / 7, abs=1e-3)   # ada's batch softmax
+    assert tests["test_softmax_rows"]["common_hint"].startswith("rows of your softmax sum to")
+    assert tests["test_softmax_rows"]["discrimination"] > 0
     assert sum(data["histogram"]) == len(STUDENTS)
     page = (course / "reports" / f"{ASSIGNMENT}-instructor.html").read_text()
     assert "<script" not in page and "=HYPERLINK(&quot;http://evil.example&quot;" in page
     assert "\x1b" not in page
+    with browser() as b:
+        view = b.new_page()
+        view.goto((course / "reports" / f"{ASSIGNMENT}-instructor.html").as_uri())
+        assert view.locator("svg rect").count() == 10 and view.locator("script").count() == 0
+        assert "identical files" in view.inner_text("body")
+        screenshot(view, "instructor-report-class")

@@ -14,6 +14,7 @@ command (formgrader does not record who graded), or the name a caller passes.
 import datetime
 import getpass
 import json
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,6 +33,14 @@ class ManualChange:
     grade_id: str
     old: float = None
     new: float = None
+
+
+def _account():
+    """The name of the account running this (a uid with no name, as in some containers, is shown as such)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
 
 
 def _paths(root, assignment):
@@ -69,7 +78,7 @@ def log_manual_changes(root, assignment, db=None, by=None):
         before = {}
     now = manual_scores(root, assignment, db)
     stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-    who = by or getpass.getuser()
+    who = by or _account()
     changes = []
     for key in sorted(set(before) | set(now)):
         if before.get(key) != now.get(key):
