@@ -20,8 +20,7 @@ entry that unpacks to more than a notebook can be, or that is compressed more
 than a real notebook is (a zip bomb), is refused without being unpacked.
 A submission that holds instructor-only content (solution or hidden-test
 markers, or a solution cell identical to the instructor's where that is more
-than a one-liner) is graded but
-flagged for a person to look at.
+than a one-liner) is graded but flagged for a person to look at.
 """
 
 import json
