@@ -15,6 +15,7 @@ EXCHANGE_DIR = "exchange"
 CELL_TIMEOUT_SECONDS = 300
 GRADING_REPORT_SUFFIX = ".grading.json"  # autograder.trusted writes <notebook>.grading.json
 RESUME_MARKER = ".graded-from"           # written by autograder.pipeline once a submission is graded
+CACHE_DIR = ".grading-cache"             # in the course folder: the canary's verdicts, the release's stamp
 
 
 ENGINES = ("trusted", "nbgrader")

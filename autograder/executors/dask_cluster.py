@@ -23,7 +23,8 @@ from pathlib import Path
 
 from autograder.executors import GradingExecutor
 from autograder.nbgrader_api import GradingError
-from autograder.replay import record, shared_engines
+from autograder.gradebook_db import shared_engines
+from autograder.replay import record
 from autograder.scratch_course import grade_in_scratch_course, pack_course, read_tree
 
 CONNECT_TIMEOUT_SECONDS = 10

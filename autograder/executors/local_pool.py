@@ -1,5 +1,7 @@
 """The local pool: grade submissions in processes on this machine."""
 
+import atexit
+import contextlib
 import multiprocessing
 import os
 import time
@@ -8,7 +10,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from autograder import timings
 from autograder.autograde import autograde, generate_feedback
 from autograder.executors import GradingExecutor
+from autograder.gradebook_db import shared_engines
 from autograder.nbgrader_api import GradingError
+from autograder.trusted import close_warm_sandboxes
 
 
 def _grade_one(root, assignment, student, engine, overrides=None):
@@ -30,6 +34,15 @@ def _grade_one(root, assignment, student, engine, overrides=None):
                 time.sleep(0.5 * (attempt + 1))
 
 
+_KEPT = contextlib.ExitStack()
+atexit.register(_KEPT.close)
+
+
+def _start_worker():
+    """Warm state a worker process keeps for all the submissions it grades: the gradebook's engine."""
+    _KEPT.enter_context(shared_engines())
+
+
 class LocalPool(GradingExecutor):
     """``workers`` processes on this machine (default: one per core), each grading one submission at a time.
 
@@ -47,9 +60,23 @@ class LocalPool(GradingExecutor):
         self.timings = []
 
     def grade(self, batch):
+        if len(batch.students) == 1:
+            # One submission (a late one, a resubmission): grade it here, without
+            # starting a process that would import nbgrader again.
+            (student,) = batch.students
+            try:
+                with shared_engines():
+                    reason, times = _grade_one(str(batch.root), batch.assignment, student, batch.engine,
+                                               batch.overrides)
+            finally:
+                close_warm_sandboxes()   # the one started ahead has no submission to grade
+            self.timings.append(times)
+            yield student, reason
+            return
         # spawn, not fork: a forked copy of a process that imported nbgrader,
         # SQLAlchemy and tornado inherits their threads' locks.
-        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start_worker) as pool:
             futures = {pool.submit(_grade_one, str(batch.root), batch.assignment, student, batch.engine,
                                    batch.overrides): student
                        for student in batch.students}
