@@ -3,6 +3,8 @@
 import time
 from pathlib import Path
 
+from traitlets.utils.importstring import import_item
+
 from autograder.coursedir.nbgrader_api import api, checked
 from autograder.grading import timings
 
@@ -14,9 +16,11 @@ _TIMED_STEPS = {"InertLearnerContent": "sanitising", "SaveAutoGrades": "gradeboo
 
 def _timed_preprocessors(config):
     """Make the preprocessors of :data:`_TIMED_STEPS` in ``config`` count their time."""
+    classes = [import_item(item) if isinstance(item, str) else item
+               for item in config.Autograde.autograde_preprocessors]
     config.Autograde.autograde_preprocessors = [
         timings.timed_class(cls, _TIMED_STEPS[cls.__name__]) if cls.__name__ in _TIMED_STEPS else cls
-        for cls in config.Autograde.autograde_preprocessors]
+        for cls in classes]
 
 
 def autograde(root, assignment, student, engine="trusted", overrides=None):
@@ -29,7 +33,8 @@ def autograde(root, assignment, student, engine="trusted", overrides=None):
     :func:`autograder.grading.timings.collecting` block its steps are timed.
     """
     nbgrader = api(root, engine, overrides)
-    _timed_preprocessors(nbgrader.config)
+    if timings.collecting_now():
+        _timed_preprocessors(nbgrader.config)
     began, counted = time.perf_counter(), timings.counted()
     result = checked(nbgrader.autograde(assignment, student, force=True, create=True),
                      f"autograding {student}/{assignment}")

@@ -21,7 +21,7 @@ from autograder.sandbox import limits
 from autograder.sandbox.kernel import bwrap_problem
 from autograder.sandbox.provenance import folder_sha256
 from autograder.sandbox.trusted import course_seed
-from autograder.settings import CACHE_DIR, RELEASE_DIR, RESUME_MARKER, SOURCE_DIR, db_url
+from autograder.settings import CACHE_DIR, RELEASE_DIR, RESUME_MARKER, SOURCE_DIR, db_url, with_course_limits
 
 
 def _submission_digest(root, assignment, student):
@@ -163,6 +163,8 @@ def grade_class(root, assignment, submissions=None, options=None, executor=None)
     course_seed(root)
     # The reference solution, graded as the class will be: a broken environment
     # stops here, before any student's row is written.
+    if engine == "trusted":
+        overrides = with_course_limits(root, overrides)
     check_environment(root, assignment, engine, overrides)
     overrides = dict(overrides or {})
     overrides["CourseDirectory"] = {**overrides.get("CourseDirectory", {}), "db_url": url}

@@ -51,6 +51,11 @@ def collecting(student):
         _open.remove(times)
 
 
+def collecting_now():
+    """Whether a :func:`collecting` block is open in this process."""
+    return bool(_open)
+
+
 def add(step, seconds):
     """Count ``seconds`` to ``step`` of the submission being collected, if any."""
     if _open:
