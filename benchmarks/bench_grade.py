@@ -98,6 +98,15 @@ def _busy_cpu_seconds():
     return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def _own_cpu_seconds():
+    """CPU-seconds of this process and of every child process it has waited for (kernels, pool workers).
+
+    Unlike the wall time, this hardly depends on what else the machine runs.
+    """
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def _cpu_line(label, busy_before, wall, n):
     busy_after = _busy_cpu_seconds()
     if busy_before is None or busy_after is None:
@@ -174,20 +183,22 @@ def main(argv=None):
         _class(ours_root, args.students)
         print(f"{args.students} submissions of {ASSIGNMENT}, {os.cpu_count()} cores; {_load()} at the start")
 
-        started, busy = time.perf_counter(), _busy_cpu_seconds()
+        started, busy, own = time.perf_counter(), _busy_cpu_seconds(), _own_cpu_seconds()
         with _without_kernel_tcp_warnings():
             for student in students:
                 autograde(stock_root, ASSIGNMENT, student, engine="nbgrader")
         stock = time.perf_counter() - started
         cpu_lines = [_cpu_line("plain nbgrader", busy, stock, args.students)]
+        stock_cpu = _own_cpu_seconds() - own
         print(f"plain nbgrader, sequential:        {stock:7.1f} s  ({stock / args.students:5.2f} s per submission)")
 
-        started, busy = time.perf_counter(), _busy_cpu_seconds()
+        started, busy, own = time.perf_counter(), _busy_cpu_seconds(), _own_cpu_seconds()
         pool = LocalPool(args.workers)
         report = grade_class(ours_root, ASSIGNMENT, options=GradingOptions(workers=args.workers, progress=False),
                              executor=pool)
         ours = time.perf_counter() - started
         cpu_lines.append(_cpu_line("this pipeline ", busy, ours, args.students))
+        ours_cpu = _own_cpu_seconds() - own
         assert not report.errors, report.errors
         per_worker = ours * args.workers / args.students
         print(f"this pipeline, {args.workers} workers:          {ours:7.1f} s  ({ours / args.students:5.2f} s per "
@@ -213,6 +224,10 @@ def main(argv=None):
         speedup = stock / ours
         print(f"\nspeed-up over plain nbgrader: {speedup:.2f}x (target >= {TARGET_SPEEDUP:g}x)")
         print(f"pipeline worker-seconds per submission: {per_worker / bare:.2f}x bare execution")
+        print(f"CPU-seconds per submission, this process and its children: plain nbgrader "
+              f"{stock_cpu / args.students:.2f}, this pipeline {ours_cpu / args.students:.2f} (ratio "
+              f"{stock_cpu / ours_cpu:.2f}; on {args.workers} idle cores the speed-up can reach about "
+              f"{min(args.workers, os.cpu_count() or 1) * stock_cpu / ours_cpu:.2f}x)")
         if all(cpu_lines):
             print("machine CPU time (all processes, kernels included):\n" + "\n".join(cpu_lines))
         same = ({r.student: r.score for r in results(stock_root, ASSIGNMENT)}
