@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 import nbformat
-import nbgrader.api
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import AssignLatePenalties, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Unicode
