@@ -58,8 +58,16 @@ def cmd_grade(args):
         print("\nflags (for a person to look at):")
         for r in flagged:
             print(f"  {r.student:26s} {'; '.join(sorted(set(r.flags)))}")
+    reasons = {}
+    for student, why in report.regraded.items():
+        reasons.setdefault(", ".join(why), []).append(student)
+    if reasons and (report.skipped or any(why != "never graded" for why in reasons)):
+        print("\nregraded:")
+        for why, students in sorted(reasons.items()):
+            print(f"  changed: {why}: {', '.join(sorted(students))}")
     if report.skipped:
-        print(f"\nunchanged since last graded, not regraded (use --force): {', '.join(report.skipped)}")
+        print(f"\nunchanged since last graded (files, release, hidden tests, limits, engine, late rules, "
+              f"gradebook), not regraded (use --force): {', '.join(report.skipped)}")
     print(f"\ngrades CSV:   {_shown(report.csv_path)}")
     print(f"test results: {_shown(root / 'reports' / args.assignment)}/<student>.json")
     print(f"feedback:     {_shown(root / 'feedback')}/<student>/{args.assignment}/*.html")
