@@ -79,6 +79,10 @@ class Handin:
         The zip entry's date (or the file's modification time), in UTC.
     late : bool
         The LMS marked it late (Canvas's ``LATE``).
+    dated : bool
+        ``entry_time`` is the date of a zip entry, which the LMS wrote; a
+        file's modification time in a folder orders files but is no
+        hand-in time (copying a folder changes it).
     """
 
     path: Path
@@ -91,11 +95,12 @@ class Handin:
     lms_time: datetime = None
     entry_time: datetime = None
     late: bool = False
+    dated: bool = False
 
     @property
     def submitted_at(self):
-        """The best hand-in time known: the LMS's own, else the zip entry's."""
-        return self.lms_time or self.entry_time
+        """The best hand-in time known: the LMS's own, else the zip entry's; None if neither."""
+        return self.lms_time or (self.entry_time if self.dated else None)
 
 
 def student_id(lms_id):
@@ -177,12 +182,13 @@ def identify(path, layout_root, assignment, entry_times=None, receipts=None, tz=
         except OSError:
             entry = None
     top = rel.parts[0]
+    dated = entry_times is not None and entry is not None
     if len(rel.parts) >= 2:
         moodle = MOODLE_PREFIX.match(top)
         if moodle and not moodle.group("file"):
             return Handin(path, shown, "moodle", moodle.group("pid"), moodle.group("name"), path.name,
-                          entry_time=entry)
-        return Handin(path, shown, "folder", top, "", path.name, entry_time=entry)
+                          entry_time=entry, dated=dated)
+        return Handin(path, shown, "folder", top, "", path.name, entry_time=entry, dated=dated)
     name = path.name
     canvas = CANVAS.match(name)
     if canvas:
@@ -192,19 +198,19 @@ def identify(path, layout_root, assignment, entry_times=None, receipts=None, tz=
             filename = again.group("stem") + again.group("ext")
             sequence = (int(canvas.group("aid")), int(again.group("n")))
         return Handin(path, shown, "canvas", canvas.group("uid"), canvas.group("name"), filename, sequence,
-                      entry_time=entry, late=bool(canvas.group("late")))
+                      entry_time=entry, late=bool(canvas.group("late")), dated=dated)
     moodle = MOODLE_PREFIX.match(name)
     if moodle and moodle.group("file"):
         return Handin(path, shown, "moodle", moodle.group("pid"), moodle.group("name"), moodle.group("file"),
-                      entry_time=entry)
+                      entry_time=entry, dated=dated)
     board = BLACKBOARD.match(name)
     if board and board.group("file"):
         key = name[:board.end("when")]
         user, display = (receipts or {}).get(key, (board.group("user"), ""))
         when = _local(datetime.strptime(board.group("when"), "%Y-%m-%d-%H-%M-%S"), tz)
         return Handin(path, shown, "blackboard", user, display, board.group("file"), lms_time=when,
-                      entry_time=entry)
-    return Handin(path, shown, "file", Path(name).stem, "", name, entry_time=entry)
+                      entry_time=entry, dated=dated)
+    return Handin(path, shown, "file", Path(name).stem, "", name, entry_time=entry, dated=dated)
 
 
 def _order(handin):
