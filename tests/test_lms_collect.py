@@ -15,9 +15,9 @@ from datetime import datetime, timezone
 import nbformat
 import pytest
 
-from autograder import pipeline
-from autograder.collect import collect
-from autograder.lms import student_id
+from autograder.coursedir.release import release
+from autograder.grading.collect import collect
+from autograder.grading.lms import student_id
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from conftest import REPO_ROOT
 from lms_downloads import Entry, write_zip
@@ -31,7 +31,7 @@ T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 def course(tmp_path_factory):
     root = tmp_path_factory.mktemp("lms") / "course"
     shutil.copytree(REPO_ROOT / SOURCE_DIR / ASSIGNMENT, root / SOURCE_DIR / ASSIGNMENT)
-    pipeline.release(root, [ASSIGNMENT])
+    release(root, [ASSIGNMENT])
     return root
 
 
