@@ -26,8 +26,8 @@ open, so a file swapped for a link after the check is refused too. A zip
 entry that unpacks to more than a notebook can be, or that is compressed more
 than a real notebook is (a zip bomb), is refused without being unpacked.
 A submission that holds instructor-only content (solution or hidden-test
-markers, or a solution cell identical to the instructor's) is graded but
-flagged for a person to look at.
+markers, or a solution cell identical to the instructor's where that is more
+than a one-liner) is graded but flagged for a person to look at.
 """
 
 import json
@@ -43,6 +43,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import parse_utc
 
+from autograder.grading.code_similarity import nontrivial, solution_part
 from autograder.grading.lms import identify, newest, read_receipts, student_id, zip_entry_times
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
@@ -448,7 +449,9 @@ def instructor_content(nb, source_nb):
         if markers:
             found.append(f"instructor-only marker {markers[0]!r} in cell {_grade_id(cell) or cell.get('id')}")
         reference = solutions.get(_grade_id(cell))
-        if reference and cell.source.strip() in (reference.strip(), _solution_text(reference)):
+        # A one-line solution (`return x @ a.T`) is what everyone writes: only a longer one says "copied".
+        if (reference and nontrivial(solution_part(reference))
+                and cell.source.strip() in (reference.strip(), _solution_text(reference))):
             found.append(f"cell {_grade_id(cell)} is identical to the instructor's solution")
     return found
 
