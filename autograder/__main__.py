@@ -51,9 +51,17 @@ def cmd_grade(args):
         print("\nflags (for a person to look at):")
         for r in flagged:
             print(printable(f"  {printable(r.student):26s} {'; '.join(sorted(set(map(str, r.flags))))}"))
+    reasons = {}
+    for student, why in report.regraded.items():
+        reasons.setdefault(", ".join(why), []).append(student)
+    if reasons and (report.skipped or any(why != "never graded" for why in reasons)):
+        print("\nregraded:")
+        for why, students in sorted(reasons.items()):
+            print(printable(f"  changed: {why}: {', '.join(sorted(students))}"))
     if report.skipped:
         print()
-        print(printable(f"unchanged since last graded, not regraded (use --force): {', '.join(report.skipped)}"))
+        print(printable(f"unchanged since last graded (files, release, hidden tests, limits, engine, late rules, "
+                        f"gradebook), not regraded (use --force): {', '.join(report.skipped)}"))
     _log_hand_grading(root, args.assignment, args.db)
     print(f"\ngrades CSV:   {_shown(report.csv_path)} (the whole class)")
     print(f"test results: {_shown(root / 'reports' / args.assignment)}/<student>.json")

@@ -98,19 +98,31 @@ def check_gradebook(url, course_id=""):
 def add_students(url, students, attempts=5):
     """Make sure the gradebook has a row for each student before grading starts.
 
+    ``students`` is a list of ids, or a mapping of id -> roster fields
+    (``first_name``, ``last_name``, ``lms_user_id``): a field is written
+    where the gradebook has none, so a roster imported with ``nbgrader db
+    student import`` is never overwritten by an LMS's shorter name.
+
     nbgrader's autograde adds a missing student itself, but two grade
     commands (on two assignments of one class) doing so at once can insert
     the same student twice, and the second insert fails. Here the loser of
     that race just tries again and finds the row.
     """
     url = with_driver(url)
+    roster = students if isinstance(students, dict) else dict.fromkeys(students, {})
     for attempt in range(attempts):
         try:
             with Gradebook(url) as gb:
-                known = {student.id for student in gb.students}
-                for student in students:
-                    if student not in known:
-                        gb.add_student(student)
+                known = {student.id: student for student in gb.students}
+                for student, fields in roster.items():
+                    row = known.get(student) or gb.add_student(student)
+                    named = row.first_name or row.last_name
+                    changes = {key: value for key, value in fields.items() if value and not getattr(row, key)
+                               and not (key in ("first_name", "last_name") and named)}
+                    for key, value in changes.items():
+                        setattr(row, key, value)
+                    if changes:
+                        gb.db.commit()
             return
         except InvalidEntry:
             if attempt == attempts - 1:
