@@ -9,6 +9,7 @@ row, the blank file was graded, no penalty applied, and both reruns said
 "unchanged" and regraded nobody.
 """
 
+import csv
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -88,6 +89,8 @@ def canvas_class(tmp_path_factory):
     (root / "nbgrader_config.py").write_text(COURSE_CONFIG)
     first = _grade(root, write_zip(tmp / "canvas.zip", entries, "canvas"))
     after_first = _gradebook(root)
+    with open(root / f"grades-{ASSIGNMENT}.csv", newline="", encoding="utf-8") as f:
+        first_csv = {row["student"]: row for row in csv.DictReader(f)}
     late = [Entry("Uma Roy", "1013", NOTEBOOK, reference, DUE + timedelta(hours=50), late=True, attachment=7013)]
     second = _grade(root, write_zip(tmp / "late.zip", late, "canvas"))
     after_second = _gradebook(root)
@@ -99,7 +102,7 @@ def canvas_class(tmp_path_factory):
     hidden.metadata.nbgrader.points += 1
     nbformat.write(nb, source)
     third = _grade(root, tmp / "canvas.zip")
-    return dict(outputs=(first, second, third), books=(after_first, after_second, _gradebook(root)),
+    return dict(outputs=(first, second, third), books=(after_first, after_second, _gradebook(root)), csv=first_csv,
                 fixed=hidden.metadata.nbgrader.grade_id)
 
 
@@ -128,6 +131,10 @@ def test_a_late_file_gets_the_configured_penalty_and_an_extension_holds(canvas_c
     assert book["1004"]["timestamp"].replace(tzinfo=timezone.utc) == DUE + timedelta(hours=26)
     assert book["1011"]["penalty"] == 0, "72 hours of extension cover 26 hours late"
     assert book["1001"]["penalty"] == 0
+    # The grades CSV (and so every export) counts the penalty, as `nbgrader export` does.
+    late_row = canvas_class["csv"]["1004"]
+    assert float(late_row["late_penalty"]) == pytest.approx(18)
+    assert float(late_row["score"]) == pytest.approx(book["1004"]["score"] - 18)
 
 
 def test_display_names_are_the_gradebook_roster(canvas_class):

@@ -17,7 +17,7 @@ from autograder.grading.results import results
 from autograder.grading.safe_text import csv_row, printable
 
 CSV_COLUMNS = ("student", "assignment", "status", "score", "max_score", "failed_tests", "pending_manual", "flags",
-               "course_version", "notebook_sha256", "sandbox", "limits", "lms_id", "name", "grade")
+               "course_version", "notebook_sha256", "sandbox", "limits", "lms_id", "name", "grade", "late_penalty")
 PENDING = "pending"
 """What the ``grade`` column says while a written answer waits for a person."""
 
@@ -43,7 +43,7 @@ def _grade_row(r, person):
     return ([r.student, r.assignment, "graded", f"{r.score:g}", f"{r.max_score:g}", " ".join(sorted(r.failed)),
              " ".join(sorted(r.pending)), "; ".join(sorted(set(map(str, r.flags))))]
             + provenance_cells(r) + [person.lms_id if person else "", person.name if person else "",
-                                     final_grade(r)])
+                                     final_grade(r), f"{r.late_penalty:g}"])
 
 
 def write_grades_csv(rows, path, errors=(), roster=None):
@@ -76,8 +76,8 @@ def write_grades_csv(rows, path, errors=(), roster=None):
                                         + [""] * (len(CSV_COLUMNS) - 3)))
         for student, assignment, reason in errors:
             person = roster.get(student)
-            writer.writerow(csv_row([student, assignment, f"not graded: {reason}"] + [""] * (len(CSV_COLUMNS) - 6)
-                                    + [person.lms_id if person else "", person.name if person else "", ""]))
+            writer.writerow(csv_row([student, assignment, f"not graded: {reason}"] + [""] * (len(CSV_COLUMNS) - 7)
+                                    + [person.lms_id if person else "", person.name if person else "", "", ""]))
     return path
 
 

@@ -56,10 +56,18 @@ class SubmissionResult:
     graded_with: list = field(default_factory=list)
     """One :class:`~autograder.sandbox.provenance.GradingRecord` per notebook: how it was graded
     (none for stock nbgrader, which records nothing)."""
+    late_penalty: float = 0.0
+    """Points nbgrader's ``AssignLatePenalties`` took off for a late hand-in."""
+
+    @property
+    def points(self):
+        """Points of the tests and written answers, before any late penalty."""
+        return sum(t.points for t in self.tests)
 
     @property
     def score(self):
-        return sum(t.points for t in self.tests)
+        """The grade: the points less the late penalty, never below 0 (as ``nbgrader export`` counts it)."""
+        return max(0.0, self.points - self.late_penalty)
 
     @property
     def max_score(self):
@@ -78,7 +86,8 @@ class SubmissionResult:
     def to_dict(self):
         """Plain data, as written to ``reports/<assignment>/<student>.json``."""
         return {"student": self.student, "assignment": self.assignment, "status": "graded",
-                "score": self.score, "max_score": self.max_score, "flags": sorted(set(self.flags)),
+                "score": self.score, "max_score": self.max_score,
+                "late_penalty": self.late_penalty, "flags": sorted(set(self.flags)),
                 "tests": [t.to_dict(self.messages.get(t.grade_id, "")) for t in self.tests],
                 "graded_with": [record.to_dict() for record in self.graded_with]}
 
@@ -88,7 +97,8 @@ class SubmissionResult:
         tests = [TestResult.from_dict(t) for t in data.get("tests", [])]
         messages = {t["grade_id"]: t["message"] for t in data.get("tests", []) if t.get("message")}
         records = [GradingRecord.from_dict(r) for r in data.get("graded_with", [])]
-        return cls(data["student"], data["assignment"], tests, list(data.get("flags", [])), messages, records)
+        return cls(data["student"], data["assignment"], tests, list(data.get("flags", [])), messages, records,
+                   float(data.get("late_penalty", 0.0)))
 
 
 def _grading_reports(root, assignment, student):
@@ -111,7 +121,8 @@ def results(root, assignment, db=None):
     out = []
     with Gradebook(db_url(root, db)) as gb:
         for submission in gb.assignment_submissions(assignment):
-            result = SubmissionResult(submission.student.id, assignment)
+            result = SubmissionResult(submission.student.id, assignment,
+                                      late_penalty=float(submission.late_submission_penalty or 0.0))
             for report in _grading_reports(root, assignment, result.student):
                 result.flags += report.get("flags", [])
                 result.messages.update({t["grade_id"]: t["message"] for t in report.get("tests", [])
