@@ -38,8 +38,8 @@ from autograder.flags import Flag, suspicious
 from autograder.provenance import GradingRecord, course_version, file_sha256
 from autograder.remote import KernelLink, TrustedNamespace
 from autograder.sandbox import SandboxedKernel, SandboxError
-from autograder.settings import (GRADING_REPORT_SUFFIX, SANDBOX_EMPTY, SANDBOX_HIDDEN, SANDBOX_PASS_ENV,
-                                 SANDBOX_READ_ONLY, SandboxConfig)
+from autograder.settings import (GRADING_REPORT_SUFFIX, SANDBOX_EMPTY, SANDBOX_PASS_ENV, SANDBOX_READ_ONLY,
+                                 SANDBOX_SYSTEM, SandboxConfig)
 
 # Code that has no business in a learner's solution; matching it does not change
 # a score (the design makes it harmless), it puts a flag in the CSV for a person to look.
@@ -196,13 +196,15 @@ class TrustedExecute(NbGraderPreprocessor):
                       "(the size of the sandbox's /tmp; without the sandbox, the largest file).").tag(config=True)
     course_root = Unicode("", help="The course folder, hidden from the sandbox.").tag(config=True)
     sandbox = Bool(True, help="Run learner code under bubblewrap.").tag(config=True)
-    sandbox_hidden = List(Unicode(), list(SANDBOX_HIDDEN), help="Folders the sandbox sees as empty; "
-                          "{repo}, {course} and {prefix} are the repository, the course and sys.prefix.",
-                          ).tag(config=True)
+    sandbox_system = List(Unicode(), list(SANDBOX_SYSTEM),
+                          help="The system files the sandbox sees, read-only (an allowlist: nothing else "
+                          "of the machine is mounted).").tag(config=True)
     sandbox_read_only = List(Unicode(), list(SANDBOX_READ_ONLY),
-                             help="Folders mounted back, read-only, inside the hidden ones.").tag(config=True)
+                             help="Folders the sandbox sees read-only; {repo}, {course}, {prefix} and "
+                             "{base_prefix} are the repository, the course, sys.prefix and sys.base_prefix."
+                             ).tag(config=True)
     sandbox_empty = List(Unicode(), list(SANDBOX_EMPTY),
-                         help="Folders inside the read-only ones that are hidden too.").tag(config=True)
+                         help="Folders inside the allowed ones that are hidden again.").tag(config=True)
     sandbox_pass_env = List(Unicode(), list(SANDBOX_PASS_ENV),
                             help="Variables passed to the sandbox when set (never one whose name looks secret)."
                             ).tag(config=True)
@@ -211,7 +213,7 @@ class TrustedExecute(NbGraderPreprocessor):
 
     def sandbox_config(self):
         """The mounts and environment of the sandbox, from this preprocessor's traits."""
-        return SandboxConfig(tuple(self.sandbox_hidden), tuple(self.sandbox_read_only), tuple(self.sandbox_empty),
+        return SandboxConfig(tuple(self.sandbox_system), tuple(self.sandbox_read_only), tuple(self.sandbox_empty),
                              tuple(self.sandbox_pass_env), tuple(sorted(self.sandbox_set_env.items())))
 
     def preprocess(self, nb, resources):
