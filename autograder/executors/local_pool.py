@@ -4,6 +4,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 from autograder.autograde import autograde, generate_feedback
 from autograder.executors import GradingExecutor
@@ -25,6 +26,8 @@ def _grade_one(root, assignment, student, engine, overrides=None):
             if "database is locked" not in str(err) or attempt == 4:
                 return err.reason
             time.sleep(0.5 * (attempt + 1))
+        except Exception as err:  # noqa: BLE001 - whatever one hand-in makes fail, the rest are graded
+            return f"grading failed: {type(err).__name__}: {str(err)[:300]}"
 
 
 class LocalPool(GradingExecutor):
@@ -38,11 +41,33 @@ class LocalPool(GradingExecutor):
         self.workers = max(1, workers or os.cpu_count() or 1)
 
     def grade(self, batch):
+        """Yield ``(student, reason or None)`` for each student of ``batch``.
+
+        A grading process that dies (a hand-in graded without the sandbox can
+        kill it) breaks the whole pool: the students it left unfinished are
+        graded again, each in a pool of its own, so that only the one whose
+        grading kills its process again gets a failure.
+        """
+        unfinished = yield from self._run(batch, batch.students, self.workers)
+        for student in unfinished:
+            again = yield from self._run(batch, [student], 1)
+            for lost in again:
+                yield lost, "its grading process died (killed, or out of memory) while grading this submission"
+
+    def _run(self, batch, students, workers):
+        """Grade ``students`` in one pool; returns those whose grading the death of a process cut short."""
+        unfinished = []
         # spawn, not fork: a forked copy of a process that imported nbgrader,
         # SQLAlchemy and tornado inherits their threads' locks.
-        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(_grade_one, str(batch.root), batch.assignment, student, batch.engine,
                                    batch.overrides): student
-                       for student in batch.students}
+                       for student in students}
             for future in as_completed(futures):
-                yield futures[future], future.result()
+                try:
+                    reason = future.result()
+                except BrokenProcessPool:
+                    unfinished.append(futures[future])
+                    continue
+                yield futures[future], reason
+        return unfinished
