@@ -525,9 +525,10 @@ class TrustedExecute(NbGraderPreprocessor):
                     try:
                         reply = kernel.execute(source, remaining())
                         shown = [nbformat.from_dict(o) for o in reply["outputs"]]
-                        if tested and not provided:
+                        if tested:
                             # A learner function may have kept the hidden tests' inputs; a later
-                            # cell could print them. Nothing a learner cell shows after the
+                            # cell could print them (a provided cell too, through an error the
+                            # learner's function raises). Nothing the kernel shows after the
                             # first test reaches the notebook or the feedback.
                             shown = [WITHHELD] if shown else []
                         cell.outputs = outputs.keep(shown)
