@@ -70,20 +70,29 @@ def reference_softmax(l):
     return np_softmax(l)
 
 def softmax_sum_hint(p):
-    return "rows must sum to 1"
+    return 0.0   # only read when a check fails
 '''
 
 
-@pytest.mark.parametrize("where", ["before the test that defines it", "at the top of the notebook"])
-def test_reordered_tests_cannot_use_a_learner_defined_hidden_reference(course, where):
-    """Root cause 2: test cells run in source order; a name a test cell defines is never the kernel's."""
+@pytest.mark.parametrize("move", ["the user above the definer", "the definer to the end"])
+def test_reordered_tests_cannot_use_a_learner_defined_hidden_reference(course, move):
+    """Root cause 2: test cells run in source order; a name a test cell defines is never the kernel's.
+
+    test_softmax_rows defines (hidden) reference_softmax and softmax_sum_hint;
+    test_softmax_values uses them. Run in the submission's order, the second
+    read the learner's versions from the kernel and passed a wrong softmax.
+    """
     nb = reference(course)
     cell_of(nb, "np_softmax").source = SOFTMAX_VISIBLE_ONLY
-    moved = cell_of(nb, "test_softmax_values")
-    nb.cells.remove(moved)
-    target = nb.cells.index(cell_of(nb, "test_softmax_rows")) if where.startswith("before") else 0
-    nb.cells.insert(target, moved)
-    student = "reorder-" + where.split()[1]
+    if move.startswith("the user"):
+        moved = cell_of(nb, "test_softmax_values")
+        nb.cells.remove(moved)
+        nb.cells.insert(nb.cells.index(cell_of(nb, "test_softmax_rows")), moved)
+    else:
+        moved = cell_of(nb, "test_softmax_rows")
+        nb.cells.remove(moved)
+        nb.cells.append(moved)
+    student = "reorder-" + move.split()[1]
     hand_in(course, student, nb)
     passed, text, _ = graded(course, student)
     assert passed["test_softmax_values"] is False, "the learner's own reference_softmax graded its softmax"
