@@ -184,8 +184,10 @@ def bwrap_command(course_root, bridge_dir, command, config=None, disk_bytes=256 
     font_list = _font_list()
     if font_list:
         args += ["--ro-bind", str(font_list), f"{SANDBOX_MPLCONFIGDIR}/{font_list.name}"]
-    args += ["--ro-bind", str(bridge_dir), SANDBOX_BRIDGE, "--dir", SANDBOX_WORKDIR, "--chdir", SANDBOX_WORKDIR,
-             "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
+    # bwrap's root is a tmpfs of its own, with the mount points' parent folders in it:
+    # read-only, or it would be writable space outside the disk cap.
+    args += ["--ro-bind", str(bridge_dir), SANDBOX_BRIDGE, "--dir", SANDBOX_WORKDIR, "--remount-ro", "/",
+             "--chdir", SANDBOX_WORKDIR, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]
     for key, value in sandbox_environment(config).items():

@@ -31,7 +31,7 @@ SANDBOX_OWN = ["/tmp", "/dev", "/proc"]
 PROBE = r'''
 import errno, json, os, socket, stat
 _allowed = {allowed!r}
-_report = {{"outside": [], "sockets": [], "connected": [], "forbidden_seen": [], "refused": {{}}}}
+_report = {{"outside": [], "sockets": [], "connected": [], "forbidden_seen": [], "refused": {{}}, "writable": []}}
 
 def _inside(path):
     return any(path == a or path.startswith(a.rstrip("/") + "/") for a in _allowed)
@@ -44,6 +44,13 @@ for top, dirs, files in os.walk("/", onerror=lambda err: None):
     if top == "/proc" or top.startswith("/proc/"):
         dirs[:] = []   # its own pid namespace's /proc: the kernel's view, no files of the host
         continue
+    if os.access(top, os.W_OK) and not any(top == w or top.startswith(w + "/") for w in ("/tmp", "/dev/shm")):
+        try:   # only its own capped tmpfs may be written (devpts says W_OK, yet takes no file)
+            open(os.path.join(top, ".probe-write"), "x").close()
+            os.remove(os.path.join(top, ".probe-write"))
+            _report["writable"].append(top)
+        except OSError:
+            pass
     for name in dirs + files:
         path = os.path.join(top, name)
         _seen += 1
@@ -57,6 +64,7 @@ for top, dirs, files in os.walk("/", onerror=lambda err: None):
             _report["outside"].append(path)
 _report["seen"] = _seen
 _report["outside"] = _report["outside"][:100]
+_report["writable"] = _report["writable"][:100]
 for path in {forbidden!r}:
     if os.path.lexists(path):
         _report["forbidden_seen"].append(path)
@@ -89,7 +97,8 @@ except OSError as err:
     _report["refused"]["netlink"] = errno.errorcode.get(err.errno, str(err.errno))
 print("PROBE" + json.dumps(_report))
 # For the check command, which keeps no notebook: np_linear is right only if nothing was in view.
-if _report["seen"] > 1000 and not any(_report[k] for k in ("outside", "sockets", "connected", "forbidden_seen")):
+if _report["seen"] > 1000 and not any(_report[k] for k in ("outside", "sockets", "connected", "forbidden_seen",
+                                                           "writable")):
     def np_linear(x, a):
         return x @ a.T
 '''
@@ -150,6 +159,7 @@ def assert_allowlist_holds(report):
     assert report["seen"] > 1000, report   # the walk did run (the interpreter's files alone are thousands)
     assert report["outside"] == [], f"visible outside the allowlist: {report['outside']}"
     assert report["forbidden_seen"] == []
+    assert report["writable"] == [], f"writable outside /tmp and /dev/shm: {report['writable'][:20]}"
     assert report["sockets"] == [], f"socket files inside the sandbox: {report['sockets']}"
     assert report["connected"] == [], f"connections that succeeded: {report['connected']}"
     # Not even a socket of another family can be made; a Unix one finds nothing to connect to.
