@@ -23,20 +23,20 @@ REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT, NOTEBOOK, CELLS = "01_softmax_regression", "softmax_regression.ipynb", 1000
 
 GRADE = f"""
-from autograder import pipeline
-pipeline.autograde({{root!r}}, {ASSIGNMENT!r}, "flood")
-pipeline.generate_feedback({{root!r}}, {ASSIGNMENT!r}, "flood")
+from autograder.grading.autograde import autograde, generate_feedback
+autograde({{root!r}}, {ASSIGNMENT!r}, "flood")
+generate_feedback({{root!r}}, {ASSIGNMENT!r}, "flood")
 """
 
 
 def main():
-    from autograder import pipeline
+    from autograder.coursedir.release import release
     from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
     root = Path(tempfile.mkdtemp(prefix="nn-flood-"))
     try:
         shutil.copytree(REPO / SOURCE_DIR / ASSIGNMENT, root / SOURCE_DIR / ASSIGNMENT)
-        pipeline.release(root, [ASSIGNMENT])
+        release(root, [ASSIGNMENT])
         nb = nbformat.read(root / RELEASE_DIR / ASSIGNMENT / NOTEBOOK, as_version=4)
         first_test = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
         for _ in range(CELLS):

@@ -19,8 +19,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import limits, pipeline
-from autograder.sandbox import allowed_mounts, bwrap_problem
+from autograder.grading.autograde import autograde
+from autograder.grading.batch import grade_class
+from autograder.grading.options import GradingOptions
+from autograder.sandbox import limits
+from autograder.sandbox.kernel import allowed_mounts, bwrap_problem
 from grading_helpers import ASSIGNMENT, NOTEBOOK, make_course, submit
 
 pytestmark = pytest.mark.slow
@@ -173,7 +176,7 @@ def _grade_probe(tmp_path, listener):
     course = make_course(tmp_path / "course")
     submit(course, "prober", attack=probe_source(course, listener))
     submit(course, "other")
-    pipeline.autograde(course, ASSIGNMENT, "prober")
+    autograde(course, ASSIGNMENT, "prober")
     return probe_report(course, "prober")
 
 
@@ -185,7 +188,7 @@ def test_a_submission_sees_only_the_allowlist(tmp_path, listener):
 
 
 def test_the_allowlist_holds_with_rlimits_only(tmp_path, listener, monkeypatch):
-    import autograder.sandbox as sandbox_module
+    import autograder.sandbox.kernel as sandbox_module
 
     monkeypatch.setattr(sandbox_module.limits_, "open_limits",
                         functools.partial(limits.open_limits, backends=("rlimits",)))
@@ -197,7 +200,7 @@ def test_the_allowlist_holds_with_rlimits_only(tmp_path, listener, monkeypatch):
 
 
 def test_the_allowlist_holds_on_a_dask_worker(tmp_path, listener):
-    from autograder.executors.dask_cluster import DaskCluster
+    from autograder.cluster.dask_executor import DaskCluster
     from services import dask_cluster
 
     course = make_course(tmp_path / "course")
@@ -209,7 +212,8 @@ def test_the_allowlist_holds_on_a_dask_worker(tmp_path, listener):
     with dask_cluster(workers=1) as cluster:
         executor = DaskCluster(cluster.address, retries=0)
         try:
-            report = pipeline.grade_class(course, ASSIGNMENT, submissions=inbox, progress=False, executor=executor)
+            report = grade_class(course, ASSIGNMENT, submissions=inbox, options=GradingOptions(progress=False),
+                                 executor=executor)
         finally:
             executor.close()
     assert not report.errors, report.errors
@@ -218,7 +222,7 @@ def test_the_allowlist_holds_on_a_dask_worker(tmp_path, listener):
 
 
 def test_the_check_command_sandbox_sees_only_the_allowlist(tmp_path, listener):
-    from autograder.selfcheck import check_notebook
+    from autograder.grading.selfcheck import check_notebook
 
     course = make_course(tmp_path / "course")
     # The learner's own folder, beside the notebook they check, is out of sight too.

@@ -13,7 +13,9 @@ import shutil
 import nbformat
 import pytest
 
-from autograder import pipeline
+from autograder.grading.autograde import autograde, generate_feedback
+from autograder.grading.batch import grade_class
+from autograder.grading.options import GradingOptions
 from autograder.settings import RELEASE_DIR
 from grading_helpers import ASSIGNMENT, NOTEBOOK, SANDBOX, make_course, submit_example
 
@@ -47,14 +49,14 @@ def hand_in(course, student, nb):
 
 def graded(course, student):
     """(test grade id -> passed, the autograded notebook as text, the grading report)."""
-    pipeline.autograde(course, ASSIGNMENT, student)
+    autograde(course, ASSIGNMENT, student)
     folder = course / "autograded" / student / ASSIGNMENT
     report = json.loads((folder / NOTEBOOK.replace(".ipynb", ".grading.json")).read_text())
     return {t["grade_id"]: t["passed"] for t in report["tests"]}, (folder / NOTEBOOK).read_text(), report
 
 
 def feedback_page(course, student):
-    pipeline.generate_feedback(course, ASSIGNMENT, student)
+    generate_feedback(course, ASSIGNMENT, student)
     return (course / "feedback" / student / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
 
 
@@ -248,7 +250,7 @@ def test_hand_ins_that_kill_their_grading_process_cost_only_their_own_rows(tmp_p
         nb.cells.insert(nb.cells.index(cell_of(nb, "np_linear")) + 1,
                         nbformat.v4.new_code_cell(_kills_its_grader(signal_name)))
         hand_in(root, f"killer-{signal_name}", nb)
-    report = pipeline.grade_class(root, ASSIGNMENT, workers=2, progress=False, sandbox=False)
+    report = grade_class(root, ASSIGNMENT, options=GradingOptions(workers=2, progress=False, sandbox=False))
     scores = {r.student: r.score for r in report.results}
     assert scores.get("reference") == 90 and "blank" in scores, (scores, report.errors)
     assert [student for student, _, _ in report.errors] == ["killer-SIGKILL", "killer-SIGTERM"]
