@@ -151,6 +151,8 @@ def allowed_mounts(course_root, config=None):
     if any(course.is_relative_to(folder) for folder in folders):
         hidden.add(course)
     hidden = sorted(h for h in hidden if any(h.is_relative_to(folder) and h != folder for folder in folders))
+    # A folder inside another hidden one is hidden with it (and could not be mounted in a read-only one).
+    hidden = [h for h in hidden if not any(h != other and h.is_relative_to(other) for other in hidden)]
     return links, folders, hidden
 
 
