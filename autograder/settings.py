@@ -27,13 +27,24 @@ CACHE_DIR = ".grading-cache"             # in the course folder: the canary's ve
 
 ENGINES = ("trusted", "nbgrader")
 
-# What the grading sandbox sees. Paths may use {repo} (this repository),
-# {course} (the course folder being graded) and {prefix} (the Python
-# environment, sys.prefix); TrustedExecute's traits of the same names override
-# them for one course (see SandboxConfig).
-SANDBOX_HIDDEN = ("{repo}", "{course}")   # replaced by empty read-only folders: solutions, gradebook, submissions
-SANDBOX_READ_ONLY = ("{prefix}", "{repo}/course", "{repo}/autograder", "{repo}/data")  # mounted back inside them
-SANDBOX_EMPTY = ("{repo}/autograder/build",)   # scratch courses of the demo and the tests, inside a mounted folder
+# What the grading sandbox sees: an allowlist. Nothing else of the machine is
+# mounted, so nothing else exists inside (no $HOME, /home, /root, /run, /var,
+# /srv, /mnt, /media, no course folder, no submissions, no socket). Paths may
+# use {repo} (this repository), {course} (the course folder being graded),
+# {prefix} and {base_prefix} (the Python environment and the interpreter it was
+# made from); TrustedExecute's traits of the same names override them for one
+# course (see SandboxConfig). A missing path is skipped; a symbolic link (Debian's
+# /bin -> usr/bin) is recreated as the same link.
+SANDBOX_SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+                  # The loader, certificates, time zone, fonts and the alternatives /usr/bin links point to.
+                  "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/ssl/certs",
+                  "/etc/ca-certificates", "/etc/localtime", "/etc/timezone", "/etc/fonts",
+                  "/etc/alternatives", "/etc/mime.types", "/etc/matplotlibrc", "/etc/python3")
+SANDBOX_READ_ONLY = ("{prefix}", "{base_prefix}", "{repo}/course", "{repo}/autograder", "{repo}/data")
+# Folders inside the allowed ones that are hidden again (by an empty read-only
+# folder): the scratch courses of the demo and the tests. The course folder is
+# added to these whenever it lies inside an allowed folder.
+SANDBOX_EMPTY = ("{repo}/autograder/build",)
 # Variables the interpreter or its libraries may need to start: loader paths
 # (HPC module systems set LD_LIBRARY_PATH), conda's, locale and BLAS tuning.
 # Everything else is dropped (bwrap --clearenv), and so is any of these whose
@@ -55,28 +66,32 @@ class SandboxConfig:
 
     Attributes
     ----------
-    hidden : tuple of str
-        Folders replaced by empty read-only ones.
+    system : tuple of str
+        The interpreter's system files, mounted read-only (missing ones are skipped).
     read_only : tuple of str
-        Folders mounted back read-only inside hidden ones (missing ones are skipped).
+        The Python environment and the course's packages and data, mounted read-only.
     empty : tuple of str
-        Folders inside ``read_only`` ones that are hidden too.
+        Folders inside ``system`` or ``read_only`` ones that are hidden again.
     pass_env : tuple of str
         Variables passed on from the grader's environment when set (never a secret one).
     set_env : tuple of (str, str)
         Variables set in the sandbox, after the grader's own defaults.
     """
 
-    hidden: tuple = SANDBOX_HIDDEN
+    system: tuple = SANDBOX_SYSTEM
     read_only: tuple = SANDBOX_READ_ONLY
     empty: tuple = SANDBOX_EMPTY
     pass_env: tuple = SANDBOX_PASS_ENV
     set_env: tuple = field(default=())
 
     def paths(self, which, course_root):
-        """``which`` ("hidden", "read_only" or "empty") as absolute paths for ``course_root``."""
-        names = {"repo": str(REPO_ROOT), "course": str(Path(course_root).resolve()), "prefix": sys.prefix}
-        return [Path(template.format(**names)).resolve() for template in getattr(self, which)]
+        """``which`` ("system", "read_only" or "empty") as absolute paths for ``course_root``.
+
+        Not resolved: a symbolic link stays one, for the sandbox to recreate.
+        """
+        names = {"repo": str(REPO_ROOT), "course": str(Path(course_root).resolve()), "prefix": sys.prefix,
+                 "base_prefix": sys.base_prefix}
+        return [Path(os.path.abspath(template.format(**names))) for template in getattr(self, which)]
 
     def environment(self, environ=None):
         """The variables passed on from ``environ`` (default ``os.environ``), secrets left out."""

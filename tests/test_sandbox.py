@@ -124,7 +124,7 @@ def test_misbehaviour_costs_its_own_points_with_a_reason(course, misbehaving_cla
     assert record.sandboxed
     assert record.limits["memory"] in ("cgroup v1", "cgroup v2", "rlimits (per process)"), record.limits
     assert record.limits["processes"] in ("cgroup v1", "cgroup v2", "rlimits (per sandbox)"), record.limits
-    assert record.limits["disk"].startswith("bwrap") and record.limits["network"] == "bwrap"
+    assert record.limits["disk"].startswith("bwrap") and record.limits["network"].startswith("bwrap")
     if os.getuid() == 0:   # root may create v1 cgroups on this host
         assert report["sandbox"]["cgroups"], "no cgroup was used as root: limits fell back to rlimits"
 

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 
 USER = "nobody"
 TEST_FILES = ["tests/test_sandbox.py", "tests/test_limits_rlimits.py", "tests/test_limits_cgroup_v1.py",
-              "tests/test_limits_cgroup_v2.py", "tests/test_sandbox_environment.py"]
+              "tests/test_limits_cgroup_v2.py", "tests/test_sandbox_environment.py",
+              "tests/test_trust_v3_allowlist.py"]
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import os
 import time
 from abc import ABC, abstractmethod
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from autograder.coursedir.nbgrader_api import GradingError
@@ -80,6 +81,8 @@ def _grade_one(root, assignment, student, engine, overrides=None):
                 if "database is locked" not in str(err) or attempt == 4:
                     return err.reason, times
                 time.sleep(0.5 * (attempt + 1))
+            except Exception as err:  # noqa: BLE001 - whatever one hand-in makes fail, the rest are graded
+                return f"grading failed: {type(err).__name__}: {str(err)[:300]}", times
 
 
 _KEPT = contextlib.ExitStack()
@@ -108,9 +111,18 @@ class LocalPool(GradingExecutor):
         self.timings = []
 
     def grade(self, batch):
-        if len(batch.students) == 1:
-            # One submission (a late one, a resubmission): grade it here, without
-            # starting a process that would import nbgrader again.
+        """Yield ``(student, reason or None)`` for each student of ``batch``.
+
+        A grading process that dies (a hand-in graded without the sandbox can
+        kill it) breaks the whole pool: the students it left unfinished are
+        graded again, each in a pool of its own, so that only the one whose
+        grading kills its process again gets a failure.
+        """
+        sandboxed = batch.overrides.get("TrustedExecute", {}).get("sandbox", False)
+        if len(batch.students) == 1 and sandboxed:
+            # One sandboxed submission (a late one, a resubmission): grade it
+            # here, without starting a process that would import nbgrader
+            # again. (Unsandboxed, learner code could kill this process.)
             (student,) = batch.students
             try:
                 with shared_engines():
@@ -121,14 +133,28 @@ class LocalPool(GradingExecutor):
             self.timings.append(times)
             yield student, reason
             return
+        unfinished = yield from self._run(batch, batch.students, self.workers)
+        for student in unfinished:
+            again = yield from self._run(batch, [student], 1)
+            for lost in again:
+                yield lost, "its grading process died (killed, or out of memory) while grading this submission"
+
+    def _run(self, batch, students, workers):
+        """Grade ``students`` in one pool; returns those whose grading the death of a process cut short."""
+        unfinished = []
         # spawn, not fork: a forked copy of a process that imported nbgrader,
         # SQLAlchemy and tornado inherits their threads' locks.
-        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_start_worker) as pool:
             futures = {pool.submit(_grade_one, str(batch.root), batch.assignment, student, batch.engine,
                                    batch.overrides): student
-                       for student in batch.students}
+                       for student in students}
             for future in as_completed(futures):
-                reason, times = future.result()
+                try:
+                    reason, times = future.result()
+                except BrokenProcessPool:
+                    unfinished.append(futures[future])
+                    continue
                 self.timings.append(times)
                 yield futures[future], reason
+        return unfinished

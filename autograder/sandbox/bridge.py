@@ -94,6 +94,10 @@ def _decode(tree, arrays):
         return tuple(items) if kind == "tuple" else items
     if kind == "handle":
         return _handles[tree["h"]]
+    if kind == "rng" and tree["kind"] in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937"):
+        bit_generator = getattr(np.random, tree["kind"])()
+        bit_generator.state = tree["state"]
+        return np.random.Generator(bit_generator)
     raise ValueError(f"cannot decode {kind!r}")
 
 

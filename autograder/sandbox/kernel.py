@@ -1,14 +1,17 @@
 """Run a learner's kernel in a bubblewrap sandbox, with limits, and talk to it over pipes.
 
-The sandbox (``bwrap``, Debian package ``bubblewrap``) sees the machine read-only
-and has no network and its own process tree (everything in it dies with it).
-What it must not see (``source/`` with solutions and hidden tests, the
-gradebook, other students' folders, the example class) is replaced by empty
-folders; which folders those are, and which are mounted back, is
-:class:`autograder.settings.SandboxConfig`. The only writable place is its own
-``/tmp``, a tmpfs capped at the disk limit that holds the submission's copy
-(``/tmp/submission``) and vanishes with the sandbox. Memory, processes and CPU
-are capped by :mod:`autograder.sandbox.limits` (cgroup v2, cgroup v1 or rlimits).
+The sandbox (``bwrap``, Debian package ``bubblewrap``) is built from an
+allowlist (:class:`autograder.settings.SandboxConfig`): the interpreter and
+its libraries, the Python environment and the course's ``course``,
+``autograder`` and ``data`` folders, read-only; nothing else of the machine
+exists inside (no home folder, no ``/run``, no course folder, no other
+submission, no socket). It has no network (its own namespace, and a seccomp
+filter, :mod:`autograder.sandbox.seccomp`, that refuses every socket but ``AF_UNIX``)
+and its own process tree (everything in it dies with it). The only writable
+place is its own ``/tmp``, a tmpfs capped at the disk limit that holds the
+submission's copy (``/tmp/submission``) and vanishes with the sandbox.
+Memory, processes and CPU are capped by :mod:`autograder.sandbox.limits` (cgroup v2,
+cgroup v1 or rlimits).
 
 :class:`SandboxedKernel` is the grader's handle: :meth:`add_files` copies the
 submission's files in, :meth:`execute` runs a cell and returns its outputs,
@@ -32,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.sandbox import seccomp
 from autograder.flags import Flag
 from autograder.sandbox import limits as limits_
 from autograder.settings import SandboxConfig
@@ -122,47 +126,87 @@ def sandbox_environment(config, sandboxed=True):
     return env
 
 
-def bwrap_command(course_root, bridge_dir, command, config=None, disk_bytes=256 * 1024 * 1024):
-    """The ``bwrap`` command line that runs ``command`` in ``/tmp/submission``.
+def allowed_mounts(course_root, config=None):
+    """What the sandbox mounts read-only: ``(links, folders, hidden)``, each a list of paths.
 
-    ``/tmp`` is a tmpfs of ``disk_bytes``: the submission's whole writable
-    world. The folders of ``config.hidden`` (by default the course folder and
-    the repository) are replaced by empty read-only ones, then
-    ``config.read_only`` is mounted back inside them (the Python environment,
-    the ``course`` and ``autograder`` packages and ``data``). ``bridge_dir``,
-    the grader's requests, is mounted read-only at ``/tmp/.grader-bridge``.
+    ``links`` are symbolic links recreated as they are (Debian's ``/bin``);
+    ``folders`` the files and folders of ``config.system`` and
+    ``config.read_only`` that exist here, mounted read-only at the same place;
+    ``hidden`` the folders inside them that are covered again by empty ones
+    (``config.empty``, and the course folder whenever it lies inside an
+    allowed folder, so that no submission is ever in view).
     """
     config = config or SandboxConfig()
+    links, folders = [], []
+    for path in config.paths("system", course_root) + config.paths("read_only", course_root):
+        if path.is_symlink() and path.parent == Path("/"):
+            links.append(path)
+        elif path.exists():
+            folders.append(path.resolve())
+    folders = sorted(set(folders))
+    # A folder inside another allowed one is mounted with it.
+    folders = [f for f in folders if not any(f != other and f.is_relative_to(other) for other in folders)]
+    course = Path(course_root).resolve()
+    hidden = {p.resolve() for p in config.paths("empty", course_root) if p.exists()}
+    if any(course.is_relative_to(folder) for folder in folders):
+        hidden.add(course)
+    hidden = sorted(h for h in hidden if any(h.is_relative_to(folder) and h != folder for folder in folders))
+    # A folder inside another hidden one is hidden with it (and could not be mounted in a read-only one).
+    hidden = [h for h in hidden if not any(h != other and h.is_relative_to(other) for other in hidden)]
+    return links, folders, hidden
+
+
+def bwrap_command(course_root, bridge_dir, command, config=None, disk_bytes=256 * 1024 * 1024, seccomp_fd=None):
+    """The ``bwrap`` command line that runs ``command`` in ``/tmp/submission``.
+
+    The sandbox is built from an allowlist (:func:`allowed_mounts`): the
+    interpreter's system files, the Python environment and the course's
+    ``course``, ``autograder`` and ``data`` folders, all read-only; its own
+    ``/proc`` and a minimal ``/dev``; ``/tmp``, a tmpfs of ``disk_bytes``, the
+    submission's whole writable world. Nothing else of the machine exists
+    inside. ``bridge_dir``, the grader's requests, is mounted read-only at
+    ``/tmp/.grader-bridge``. ``seccomp_fd``, a file descriptor holding
+    :func:`autograder.sandbox.seccomp.filter_program`, is installed with ``--seccomp``.
+    """
+    config = config or SandboxConfig()
+    links, folders, hidden = allowed_mounts(course_root, config)
+    args = ["bwrap"]
+    for link in links:
+        args += ["--symlink", os.readlink(link), str(link)]
+    for folder in folders:
+        args += ["--ro-bind", str(folder), str(folder)]
+    for path in hidden:
+        args += ["--tmpfs", str(path), "--remount-ro", str(path)]
     # What the submission may write is /tmp and /dev/shm (multiprocessing's
     # semaphores live there): together exactly disk_bytes. The rest of /dev
     # is read-only, or it would be an uncapped tmpfs.
     shm = int(disk_bytes) // SHM_SHARE
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--size", str(int(disk_bytes) - shm), "--tmpfs", "/tmp",
-            "--size", str(shm), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
+    args += ["--dev", "/dev", "--proc", "/proc",
+             "--size", str(int(disk_bytes) - shm), "--tmpfs", "/tmp",
+             "--size", str(shm), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     font_list = _font_list()
     if font_list:
         args += ["--ro-bind", str(font_list), f"{SANDBOX_MPLCONFIGDIR}/{font_list.name}"]
-    hidden = sorted(set(config.paths("hidden", course_root)))
-    # A folder inside another hidden one (a course inside the repository) is hidden with it.
-    hidden = [h for h in hidden if not any(h != other and h.is_relative_to(other) for other in hidden)]
-    empty = [p for p in config.paths("empty", course_root) if p.exists()]
-    for path in hidden:
-        args += ["--tmpfs", str(path)]
-    for keep in config.paths("read_only", course_root):
-        if keep.exists():
-            args += ["--ro-bind", str(keep), str(keep)]
-    for path in empty:
-        args += ["--tmpfs", str(path)]
-    # The empty folders are read-only too: a write there fails, as it would
-    # anywhere outside the submission's own /tmp.
-    for path in hidden + empty:
-        args += ["--remount-ro", str(path)]
-    args += ["--ro-bind", str(bridge_dir), SANDBOX_BRIDGE, "--dir", SANDBOX_WORKDIR, "--chdir", SANDBOX_WORKDIR,
-             "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
+    # bwrap's root is a tmpfs of its own, with the mount points' parent folders in it:
+    # read-only, or it would be writable space outside the disk cap.
+    args += ["--ro-bind", str(bridge_dir), SANDBOX_BRIDGE, "--dir", SANDBOX_WORKDIR, "--remount-ro", "/",
+             "--chdir", SANDBOX_WORKDIR, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     for key, value in sandbox_environment(config).items():
         args += ["--setenv", key, value]
     return args + ["--", *command]
+
+
+def seccomp_memfd():
+    """A file descriptor holding the sandbox's seccomp filter, for bwrap to read; None where there is none."""
+    program = seccomp.filter_program()
+    if program is None or not hasattr(os, "memfd_create"):
+        return None
+    fd = os.memfd_create("nn-seccomp", 0)   # not inheritable, except through pass_fds
+    os.write(fd, program)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
 
 
 class SandboxedKernel:
@@ -210,7 +254,8 @@ class SandboxedKernel:
             # In bwrap's user namespace RLIMIT_NPROC counts the sandbox's own
             # processes only: the runner caps them there before any learner code.
             runner = [sys.executable, "-m", "autograder.sandbox.runner", SANDBOX_WORKDIR, str(max_processes)]
-            command = bwrap_command(course_root, self.bridge_dir, runner, config, spec.file_bytes)
+            seccomp_fd = seccomp_memfd()
+            command = bwrap_command(course_root, self.bridge_dir, runner, config, spec.file_bytes, seccomp_fd)
             env = None
         else:
             command = [sys.executable, "-m", "autograder.sandbox.runner", str(self.workdir)]
@@ -218,6 +263,7 @@ class SandboxedKernel:
             env = sandbox_environment(config, sandboxed=False)
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
                                                               env.get("PYTHONPATH")]))
+            seccomp_fd = None
         limits = self.limits
 
         def enter_limits():
@@ -227,10 +273,15 @@ class SandboxedKernel:
         try:
             self.process = subprocess.Popen(
                 command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                preexec_fn=enter_limits, cwd=self.workdir, env=env)
+                preexec_fn=enter_limits, cwd=self.workdir, env=env,
+                pass_fds=() if seccomp_fd is None else (seccomp_fd,))
         except BaseException:
             self.limits.close()
             raise
+        finally:
+            if seccomp_fd is not None:
+                os.close(seccomp_fd)   # bwrap has its own copy
+        self.seccomp = seccomp_fd is not None
         self._selector = selectors.DefaultSelector()
         self._selector.register(self.process.stdout, selectors.EVENT_READ, "stdout")
         self._selector.register(self.process.stderr, selectors.EVENT_READ, "stderr")
@@ -244,7 +295,8 @@ class SandboxedKernel:
         enforced = dict(self.limits.enforced)
         if self.sandboxed:
             enforced["disk"] = f"bwrap (tmpfs /tmp and /dev/shm, {self.disk_mb} MiB)"
-            enforced["network"] = "bwrap"
+            enforced["network"] = "bwrap (own network namespace" + (", seccomp: no socket but AF_UNIX)"
+                                                                     if self.seccomp else ", no seccomp filter here)")
         else:
             enforced["disk"] = f"rlimits (any one file: {self.disk_mb} MiB)"
             enforced["network"] = limits_.NOT_ENFORCED

@@ -16,6 +16,7 @@ So no object the learner made ever runs code in the grader: comparisons,
 """
 
 import builtins
+import copy
 import time
 
 import numpy as np
@@ -29,7 +30,13 @@ class _Decoder:
     def __init__(self, kernel, arrays):
         self.kernel, self.arrays = kernel, arrays
 
-    def decode(self, tree):
+    def decode(self, tree, name=None):
+        """The value of ``tree``; a function or object found there is called ``name`` in messages.
+
+        Names are the grader's (the name a test looked up, ``object.attribute``,
+        the class called), never the ``__qualname__`` or type name the kernel
+        reports: a learner's code may set those to anything, hidden inputs included.
+        """
         kind = tree.get("t") if isinstance(tree, dict) else None
         if kind == "none":
             return None
@@ -51,10 +58,9 @@ class _Decoder:
             items = [self.decode(item) for item in tree.get("items", [])]
             return tuple(items) if kind == "tuple" else items
         if kind == "callable":
-            return RemoteCallable(self.kernel, str(tree.get("h")), str(tree.get("name"))[:200],
-                                  bool(tree.get("is_class")))
+            return RemoteCallable(self.kernel, str(tree.get("h")), name or "function", bool(tree.get("is_class")))
         if kind == "object":
-            return RemoteObject(self.kernel, str(tree.get("h")), str(tree.get("type"))[:200])
+            return RemoteObject(self.kernel, str(tree.get("h")), name or "object")
         if kind == "bad":
             checks.fail(str(tree.get("why"))[:500])
         checks.fail("the notebook's kernel sent a value the grader does not understand")
@@ -85,6 +91,10 @@ class _Encoder:
             return {"t": "arr", "k": key}
         if isinstance(value, (tuple, list)):
             return {"t": "tuple" if isinstance(value, tuple) else "list", "items": [self.encode(v) for v in value]}
+        if isinstance(value, np.random.Generator):
+            # A generator is its state: plain numbers. The kernel gets a copy; the grader's does not advance.
+            bit_generator = value.bit_generator
+            return {"t": "rng", "kind": type(bit_generator).__name__, "state": bit_generator.state}
         raise TypeError(f"a test passed a {type(value).__name__} to the learner's code; only plain data can be sent")
 
 
@@ -95,6 +105,7 @@ class _Remote:
         object.__setattr__(self, "_kernel", kernel)
         object.__setattr__(self, "_handle", handle)
         object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_set", {})
 
     def _ask(self, request, arrays=None):
         kernel = object.__getattribute__(self, "_kernel")
@@ -103,17 +114,23 @@ class _Remote:
     def __getattr__(self, attr):
         if attr.startswith("__"):
             raise AttributeError(attr)
+        given = object.__getattribute__(self, "_set")
+        if attr in given:
+            # What a test set, it reads back from its own copy: the kernel's object could answer
+            # anything for it (a property that lies), and the test would compare with that.
+            return copy.deepcopy(given[attr])
         reply, decoder = self._ask({"op": "lookup", "h": object.__getattribute__(self, "_handle"), "attr": attr})
         if "error" in reply:
             raise AttributeError(f"{object.__getattribute__(self, '_name')} has no attribute {attr!r}")
-        return decoder.decode(reply.get("value"))
+        return decoder.decode(reply.get("value"), f"{object.__getattribute__(self, '_name')}.{attr}")
 
     def __setattr__(self, attr, value):
         encoder = _Encoder()
         reply, _ = self._ask({"op": "setattr", "h": object.__getattribute__(self, "_handle"), "attr": attr,
                               "value": encoder.encode(value)}, encoder.arrays)
         if "error" in reply:
-            checks.fail(f"could not set {attr} on {object.__getattribute__(self, '_name')}: {reply['error'][:300]}")
+            checks.fail(f"could not set {attr} on {object.__getattribute__(self, '_name')}")   # no kernel text
+        object.__getattribute__(self, "_set")[attr] = copy.deepcopy(value)
 
 
 class RemoteObject(_Remote):
@@ -169,7 +186,11 @@ class RemoteCallable(_Remote, checks.Delegated):
         if "error" in reply or "missing" in reply:
             # The reply comes from the learner's kernel: none of its text reaches the message.
             checks.fail(f"the grader could not call {name} in your notebook's kernel")
-        labels = [str(label) for label in reply.get("labels", [])]
+        # Labels for messages come from the grader's parse of the submitted source: what the
+        # kernel says its parameters are called could carry anything, hidden inputs included.
+        kernel = object.__getattribute__(self, "_kernel")
+        params = kernel.signatures.get(name, [])
+        labels = [params[i] if i < len(params) else f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
         values = list(args) + list(kwargs.values())
         if "raised" in reply:
             raised = reply["raised"] if isinstance(reply["raised"], dict) else {}
@@ -187,9 +208,9 @@ class RemoteCallable(_Remote, checks.Delegated):
         mutated = reply.get("mutated", [])
         if isinstance(mutated, list) and mutated:
             checks.fail(checks.mutated_message(name, str(mutated[0])[:100]))
-        result = decoder.decode(reply.get("value"))
         if object.__getattribute__(self, "_is_class"):
-            return result
+            return decoder.decode(reply.get("value"), name)   # an instance: its methods are name.method
+        result = decoder.decode(reply.get("value"))
         return checks.plain(result, name)
 
 
@@ -226,20 +247,40 @@ class TrustedNamespace(dict):
     at each use, so a test that changes its copy cannot change the next test's.
     """
 
-    def __init__(self, kernel, trusted):
+    def __init__(self, kernel, trusted, instructor_names=frozenset()):
         super().__init__(trusted)
         self.kernel = kernel
+        self.instructor_names = frozenset(instructor_names)
         self._handles = {}
+        self._why_missing = {}
+        self._kernel_names = set()
+        self.definitions = frozenset()
+
+    def leave_to_kernel(self, name):
+        """``name`` is the instructor's but holds code the learner's functions are handed: read it in the kernel."""
+        self.pop(name, None)
+        self._kernel_names.add(name)
+
+    def unavailable(self, names, reason):
+        """``names`` could not be made (their provided statement failed): a test that reads them says why."""
+        for name in names:
+            self.pop(name, None)
+            self._why_missing[name] = reason
 
     def __missing__(self, name):
         if name in self._handles:
             return self._handles[name]
         if hasattr(builtins, name):
             raise KeyError(name)   # let Python find the builtin
+        if name in self.instructor_names and name not in self._kernel_names:
+            # The instructor's cells define it: the grader's own value or nothing, never the kernel's.
+            why = self._why_missing.get(name)
+            raise NameError(f"name {name!r} is not defined" + (f" (the provided cell that makes it failed: {why})"
+                                                               if why else ""))
         reply, decoder = self.kernel.ask({"op": "lookup", "name": name}, {})
         if "error" in reply:
             raise NameError(f"name {name!r} is not defined")
-        value = decoder.decode(reply.get("value"))
+        value = decoder.decode(reply.get("value"), name)
         if isinstance(value, _Remote):
             self._handles[name] = value
         return value
@@ -252,11 +293,13 @@ class TrustedNamespace(dict):
 class KernelLink:
     """The trusted side of the bridge: one request, one decoded reply."""
 
-    def __init__(self, sandboxed_kernel, timeout):
+    def __init__(self, sandboxed_kernel, timeout, signatures=None):
         self.kernel = sandboxed_kernel
         self.timeout = timeout
         self.round_trips = 0
         self.seconds = 0.0   # spent in round trips, for the grading report's time breakdown
+        self.signatures = dict(signatures or {})
+        """Function name -> parameter names, parsed by the grader from the submission's source."""
 
     def ask(self, request, arrays):
         began = time.perf_counter()

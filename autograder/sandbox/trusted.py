@@ -18,6 +18,7 @@ how it was graded (:class:`autograder.sandbox.provenance.GradingRecord`).
 import ast
 import atexit
 import contextlib
+import dataclasses
 import functools
 import io
 import json
@@ -25,11 +26,15 @@ import os
 import re
 import secrets
 import shutil
+import sys
 import tempfile
 import time
+import types
+import warnings
 from pathlib import Path
 
 import nbformat
+import numpy as np
 from IPython.core.inputtransformer2 import TransformerManager
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Dict, Integer, List, Unicode, default
@@ -38,13 +43,14 @@ from autograder.flags import Flag, suspicious
 from autograder.learner import checks
 from autograder.sandbox.kernel import SandboxedKernel, SandboxError, bwrap_available
 from autograder.sandbox.provenance import GradingRecord, course_version, file_sha256
-from autograder.sandbox.remote import KernelLink, TrustedNamespace
+from autograder.sandbox.remote import KernelLink, RemoteCallable, RemoteObject, TrustedNamespace
 from autograder.settings import (
     GRADING_REPORT_SUFFIX,
     SANDBOX_EMPTY,
-    SANDBOX_HIDDEN,
     SANDBOX_PASS_ENV,
     SANDBOX_READ_ONLY,
+    SANDBOX_SYSTEM,
+    SOURCE_DIR,
     SandboxConfig,
 )
 
@@ -85,19 +91,14 @@ def _compiled_test(source, grade_id):
     return compile(_python_source(source), f"<test {grade_id}>", "exec")
 
 
-def trusted_definitions(nb):
-    """Imports, functions and classes of the instructor's locked cells, as one module.
-
-    These become real objects in the grader: the tests use the grader's
-    ``np`` and ``checks``, not whatever the learner's kernel calls by those names.
-    """
-    return _definitions(tuple(cell.source for cell in nb.cells
-                              if cell.cell_type == "code" and _nbgrader(cell).get("locked")
-                              and not _nbgrader(cell).get("grade") and not _nbgrader(cell).get("solution")))
-
-
 @functools.lru_cache(maxsize=16)
 def _definitions(sources):
+    """Imports, functions and classes of the instructor's provided cells, as one module.
+
+    These become real objects in the grader before any cell runs: the tests
+    use the grader's ``np`` and ``checks``, not whatever the learner's kernel
+    calls by those names.
+    """
     body = []
     for source in sources:
         try:
@@ -107,6 +108,176 @@ def _definitions(sources):
         body += [node for node in tree.body
                  if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef))]
     return compile(ast.Module(body=body, type_ignores=[]), "<provided cells>", "exec")
+
+
+def _bound_names(tree):
+    """Every name a module's top level binds (assignments, loops, imports, defs), not names local to a def."""
+    names = set()
+
+    def visit(node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            return   # its body's names are its own
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.NamedExpr):
+            names.add(node.target.id)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return names
+
+
+@dataclasses.dataclass(frozen=True)
+class InstructorCells:
+    """What the instructor's version of a notebook says, read by the grader and by nobody else.
+
+    Attributes
+    ----------
+    order : tuple of str
+        Grade ids of the instructor's cells (locked and test cells), in source order.
+    sources : dict
+        grade id -> the instructor's source of that cell.
+    names : frozenset of str
+        Every name an instructor cell binds at its top level: these are the
+        grader's, never looked up in the learner's kernel.
+    """
+
+    order: tuple
+    sources: dict
+    names: frozenset
+    tests: frozenset = frozenset()
+
+    @property
+    def definitions(self):
+        """Imports, functions and classes of the provided cells, as one code object (see :func:`_definitions`)."""
+        return _definitions(tuple(self.sources[g] for g in self.order if g not in self.tests))
+
+    @classmethod
+    def of(cls, nb):
+        order, sources, names, tests = [], {}, set(), set()
+        for cell in nb.cells:
+            meta = _nbgrader(cell)
+            if cell.cell_type != "code" or not meta.get("grade_id") or meta.get("solution"):
+                continue
+            if not (meta.get("locked") or meta.get("grade")):
+                continue
+            order.append(meta["grade_id"])
+            sources[meta["grade_id"]] = cell.source
+            if is_test_cell(cell):
+                tests.add(meta["grade_id"])
+            try:
+                names |= _bound_names(ast.parse(_python_source(cell.source)))
+            except SyntaxError:
+                pass
+        return cls(tuple(order), sources, frozenset(names), frozenset(tests))
+
+
+def instructor_cells(source_notebook, submitted):
+    """The :class:`InstructorCells` of ``source_notebook`` (the course's ``source/``), else of ``submitted``.
+
+    nbgrader has already restored the instructor's cells in ``submitted``,
+    but where they stand is the learner's choice; the source says the order.
+    """
+    path = Path(source_notebook)
+    if path.is_file():
+        return InstructorCells.of(nbformat.read(path, as_version=4))
+    return InstructorCells.of(submitted)
+
+
+def in_source_order(nb, instructor):
+    """Put the instructor's cells of ``nb`` back in source order, each in the place of one of them.
+
+    A learner who moves a test cell above the one that defines its hidden
+    reference (or a provided cell below a test that reads it) changes nothing:
+    the k-th instructor cell of the submission is the k-th of the source.
+    Learner cells keep their places. Returns the number of cells moved.
+    """
+    rank = {grade_id: i for i, grade_id in enumerate(instructor.order)}
+    slots = [i for i, cell in enumerate(nb.cells) if _nbgrader(cell).get("grade_id") in rank
+             and not _nbgrader(cell).get("solution") and cell.cell_type == "code"]
+    cells = sorted((nb.cells[i] for i in slots), key=lambda cell: rank[_nbgrader(cell)["grade_id"]])
+    moved = 0
+    for slot, cell in zip(slots, cells):
+        moved += nb.cells[slot] is not cell
+        nb.cells[slot] = cell
+    return moved
+
+
+@functools.lru_cache(maxsize=256)
+def _provided_statements(source):
+    """The statements of a provided cell the grader runs itself: those that bind names.
+
+    Expression statements (prints, plots, magics) and asserts bind nothing
+    and are the kernel's business; each other statement is compiled alone,
+    so one that fails leaves only its own names unbound.
+    """
+    try:
+        tree = ast.parse(_python_source(source))
+    except SyntaxError:
+        return ()
+    return tuple((compile(ast.Module(body=[node], type_ignores=[]), "<provided cell>", "exec"),
+                  frozenset(_bound_names(node)))
+                 for node in tree.body if not isinstance(node, (ast.Expr, ast.Assert, ast.Pass)))
+
+
+def is_plain_data(value, depth=0):
+    """Numbers, strings, numeric arrays and containers of them: what the grader can hold as its own."""
+    if depth > 20:
+        return False
+    if value is None or isinstance(value, (bool, int, float, complex, str, np.number, np.bool_)):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biufc"
+    if isinstance(value, (tuple, list)):
+        return all(is_plain_data(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(is_plain_data(k, depth + 1) and is_plain_data(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def run_provided_cell(source, namespace):
+    """Bind, in the grader, the names a provided (locked) cell defines, from the instructor's source.
+
+    Learner functions it calls are called in the kernel and give back plain
+    values; the data it makes (``X_val``, ``debug_params``, trained weights) and
+    the learner's objects it makes (``clf``, a handle) are the grader's. A
+    statement that fails leaves its names unavailable, with the reason.
+
+    One kind of value stays in the kernel: an instance of an instructor's
+    class, or a function value, that tests hand *to* the learner's code
+    (``grading_costs.squares``, ``grading_helpers``): the grader cannot send
+    code into the kernel, so those names are read from the kernel as before
+    (see the README's threat model).
+    """
+    for code, names in _provided_statements(source):
+        try:
+            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                exec(code, namespace)
+        except SandboxError:
+            raise
+        except Exception as err:  # noqa: BLE001 - a learner function it called may raise anything
+            namespace.unavailable(names, f"{type(err).__name__}: {str(err)[:200]}")
+            continue
+        finally:
+            _close_figures()
+        for name in names:
+            value = dict.get(namespace, name)
+            if not (is_plain_data(value) or isinstance(value, (RemoteCallable, RemoteObject, types.ModuleType))
+                    or name in namespace.definitions):
+                namespace.leave_to_kernel(name)
+
+
+def _close_figures():
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 def suspicious_code(nb):
@@ -190,6 +361,60 @@ def _error(ename, evalue):
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
+WITHHELD = nbformat.v4.new_output("stream", name="stdout", text=(
+    "[output not kept: cells after the first test could show the hidden tests' inputs; "
+    "run the notebook yourself to see it]\n"))
+
+
+class OutputBudget:
+    """What is kept of the learner's outputs in one notebook: at most ``limit`` characters in all."""
+
+    def __init__(self, limit):
+        self.limit, self.used, self.cut = limit, 0, False
+
+    def keep(self, outputs):
+        """``outputs`` if they fit in what is left, else a note that they were cut."""
+        size = sum(len(json.dumps(o)) for o in outputs)
+        if not self.cut and self.used + size <= self.limit:
+            self.used += size
+            return outputs
+        self.cut = True
+        return [nbformat.v4.new_output("stream", name="stdout", text=(
+            f"[output cut: the notebook's cells printed more than {self.limit:,} characters in all]\n"))]
+
+
+def learner_signatures(nb, instructor):
+    """Function name (and ``Class.method``) -> parameter names, from the learner's own cells' source.
+
+    Failure messages label arguments with these: the grader's parse of what
+    was submitted, never what the kernel reports (which could be anything,
+    hidden inputs included). ``self`` is left out of methods.
+    """
+    signatures = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code" or _nbgrader(cell).get("grade_id") in instructor.sources:
+            continue
+        try:
+            tree = ast.parse(_python_source(cell.source))
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            found = [(node.name, node)] if isinstance(node, ast.FunctionDef) else []
+            if isinstance(node, ast.ClassDef):
+                found += [(f"{node.name}.{item.name}", item) for item in node.body
+                          if isinstance(item, ast.FunctionDef)]
+                init = next((item for item in node.body if isinstance(item, ast.FunctionDef)
+                             and item.name == "__init__"), None)
+                if init is not None:
+                    found.append((node.name, init))
+            for name, fn in found:
+                params = [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+                if "." in name or fn.name == "__init__":
+                    params = params[1:]
+                signatures[name] = [p[:40] for p in params]
+    return signatures
+
+
 class TrustedExecute(NbGraderPreprocessor):
     """Run learner cells in a sandbox and test cells in the grader (see the module docstring)."""
 
@@ -199,15 +424,19 @@ class TrustedExecute(NbGraderPreprocessor):
     max_processes = Integer(128, help="Processes and threads the sandbox may hold.").tag(config=True)
     disk_mb = Integer(256, help="What a submission may write, in MiB: its work folder and /tmp together "
                       "(the size of the sandbox's /tmp; without the sandbox, the largest file).").tag(config=True)
+    max_output_chars = Integer(2_000_000, help="Characters of learner output kept in the whole notebook (each cell "
+                               "is capped by the runner too); past it, outputs are cut and flagged.").tag(config=True)
     course_root = Unicode("", help="The course folder, hidden from the sandbox.").tag(config=True)
     sandbox = Bool(help="Run learner code under bubblewrap (default: where bubblewrap runs here).").tag(config=True)
-    sandbox_hidden = List(Unicode(), list(SANDBOX_HIDDEN), help="Folders the sandbox sees as empty; "
-                          "{repo}, {course} and {prefix} are the repository, the course and sys.prefix.",
-                          ).tag(config=True)
+    sandbox_system = List(Unicode(), list(SANDBOX_SYSTEM),
+                          help="The system files the sandbox sees, read-only (an allowlist: nothing else "
+                          "of the machine is mounted).").tag(config=True)
     sandbox_read_only = List(Unicode(), list(SANDBOX_READ_ONLY),
-                             help="Folders mounted back, read-only, inside the hidden ones.").tag(config=True)
+                             help="Folders the sandbox sees read-only; {repo}, {course}, {prefix} and "
+                             "{base_prefix} are the repository, the course, sys.prefix and sys.base_prefix."
+                             ).tag(config=True)
     sandbox_empty = List(Unicode(), list(SANDBOX_EMPTY),
-                         help="Folders inside the read-only ones that are hidden too.").tag(config=True)
+                         help="Folders inside the allowed ones that are hidden again.").tag(config=True)
     sandbox_pass_env = List(Unicode(), list(SANDBOX_PASS_ENV),
                             help="Variables passed to the sandbox when set (never one whose name looks secret)."
                             ).tag(config=True)
@@ -220,7 +449,7 @@ class TrustedExecute(NbGraderPreprocessor):
         return bwrap_available()
     def sandbox_config(self):
         """The mounts and environment of the sandbox, from this preprocessor's traits."""
-        return SandboxConfig(tuple(self.sandbox_hidden), tuple(self.sandbox_read_only), tuple(self.sandbox_empty),
+        return SandboxConfig(tuple(self.sandbox_system), tuple(self.sandbox_read_only), tuple(self.sandbox_empty),
                              tuple(self.sandbox_pass_env), tuple(sorted(self.sandbox_set_env.items())))
 
     def preprocess(self, nb, resources):
@@ -229,6 +458,8 @@ class TrustedExecute(NbGraderPreprocessor):
         notebook_name = resources.get("unique_key", "notebook")
         assignment = resources.get("nbgrader", {}).get("assignment") or build_dir.name
         submitted = build_dir / f"{notebook_name}.ipynb"
+        instructor = instructor_cells(Path(course_root) / SOURCE_DIR / assignment / f"{notebook_name}.ipynb", nb)
+        in_source_order(nb, instructor)
         os.environ["NN_GRADING_SEED"] = str(course_seed(course_root))
         started = time.monotonic()
         key = (course_root, self.memory_mb, self.max_processes, self.sandbox, self.disk_mb,
@@ -247,7 +478,7 @@ class TrustedExecute(NbGraderPreprocessor):
                     kernel.add_files(build_dir, ignore=shutil.ignore_patterns("*.ipynb", f"*{GRADING_REPORT_SUFFIX}"))
                 except SandboxError as err:
                     broken = err
-            report = self._grade(nb, kernel, broken, started)
+            report = self._grade(nb, kernel, broken, started, instructor)
         finally:
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -264,7 +495,7 @@ class TrustedExecute(NbGraderPreprocessor):
         (build_dir / f"{notebook_name}{GRADING_REPORT_SUFFIX}").write_text(json.dumps(report, indent=1))
         return nb, resources
 
-    def _grade(self, nb, kernel, broken, started):
+    def _grade(self, nb, kernel, broken, started, instructor):
 
         def remaining():
             left = self.notebook_timeout - (time.monotonic() - started)
@@ -279,27 +510,44 @@ class TrustedExecute(NbGraderPreprocessor):
         if not self.sandbox:
             report["flags"].append(Flag.UNSANDBOXED)
         seconds["start"] = time.monotonic() - started
-        link = KernelLink(kernel, remaining)
-        namespace = TrustedNamespace(link, {"__name__": "__grader__"})
-        exec(trusted_definitions(nb), namespace)
+        link = KernelLink(kernel, remaining, learner_signatures(nb, instructor))
+        namespace = TrustedNamespace(link, {"__name__": "__grader__"}, instructor.names)
+        exec(instructor.definitions, namespace)
+        namespace.definitions = frozenset(namespace)
+        outputs = OutputBudget(self.max_output_chars)
+        tested = False
         try:
             for cell in nb.cells:
                 if cell.cell_type != "code":
                     continue
                 began = time.monotonic()
+                grade_id = _nbgrader(cell).get("grade_id")
                 if is_test_cell(cell):
-                    cell.outputs, broken = self._run_test(cell, namespace, broken)
+                    source = instructor.sources.get(grade_id, cell.source)
+                    cell.outputs, broken = self._run_test(cell, source, namespace, broken)
+                    tested = True
                     seconds["tests"] += time.monotonic() - began
                     error = next((o for o in cell.outputs if o.output_type == "error"), None)
-                    report["tests"].append({"grade_id": _nbgrader(cell)["grade_id"],
+                    report["tests"].append({"grade_id": grade_id,
                                             "points": _nbgrader(cell).get("points", 0),
                                             "passed": error is None,
                                             "message": error.evalue if error else ""})
                 elif broken is None:
+                    provided = grade_id in instructor.sources and not _nbgrader(cell).get("solution")
+                    source = instructor.sources[grade_id] if provided else cell.source
                     try:
-                        reply = kernel.execute(cell.source, remaining())
-                        cell.outputs = [nbformat.from_dict(o) for o in reply["outputs"]]
+                        reply = kernel.execute(source, remaining())
+                        shown = [nbformat.from_dict(o) for o in reply["outputs"]]
+                        if tested:
+                            # A learner function may have kept the hidden tests' inputs; a later
+                            # cell could print them (a provided cell too, through an error the
+                            # learner's function raises). Nothing the kernel shows after the
+                            # first test reaches the notebook or the feedback.
+                            shown = [WITHHELD] if shown else []
+                        cell.outputs = outputs.keep(shown)
                         namespace.learner_cell_ran()
+                        if provided:
+                            run_provided_cell(source, namespace)
                     except SandboxError as err:
                         broken = err
                         cell.outputs = [_error("GradingStopped", err.reason)]
@@ -317,6 +565,8 @@ class TrustedExecute(NbGraderPreprocessor):
             # Inside the tests' time: the part spent waiting on the learner's kernel.
             seconds["bridge"] = link.seconds
             report["bridge_round_trips"] = link.round_trips
+        if outputs.cut:
+            report["flags"].append(Flag.OUTPUT_TRUNCATED)
         if broken is not None:
             report["flags"].append(broken.flag)
             if broken.flag == Flag.ENVIRONMENT:
@@ -325,8 +575,8 @@ class TrustedExecute(NbGraderPreprocessor):
         report["flags"] = sorted({str(flag) for flag in report["flags"]})
         return report
 
-    def _run_test(self, cell, namespace, broken):
-        """Execute one test cell here; returns (outputs, broken)."""
+    def _run_test(self, cell, source, namespace, broken):
+        """Execute one test cell (the instructor's ``source``) here; returns (outputs, broken)."""
         if broken is not None and broken.flag == Flag.ENVIRONMENT:
             return [_error("TestNotRun", "not run: the grading machine could not start the notebook's kernel. "
                                          "This is not a fault of your code: tell your instructor.")], broken
@@ -334,7 +584,7 @@ class TrustedExecute(NbGraderPreprocessor):
             return [_error("TestNotRun", f"not run: {broken.reason}")], broken
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                exec(_compiled_test(cell.source, _nbgrader(cell)["grade_id"]), namespace)
+                exec(_compiled_test(source, _nbgrader(cell)["grade_id"]), namespace)
         except SandboxError as err:
             return [_error("TestNotRun", err.reason)], err
         except checks.CheckFailure as err:
