@@ -145,12 +145,13 @@ class RemoteCallable(_Remote):
         """
         name = object.__getattribute__(self, "_name")
         tables = {helper: [] for helper in (references or {})}
-        for _ in range(_MAX_BOUND_CALLS):
+        for attempt in range(_MAX_BOUND_CALLS):
             encoder = _Encoder()
             request = {"op": "call", "h": object.__getattribute__(self, "_handle"),
                        "args": [encoder.encode(a) for a in args],
                        "kwargs": {k: encoder.encode(v) for k, v in kwargs.items()}}
             if tables:
+                request["retry"] = attempt > 0
                 request["bind"] = {helper: [[encoder.encode(a), {k: encoder.encode(v) for k, v in kw.items()},
                                              _ORIGINAL if r is _ORIGINAL else encoder.encode(r)]
                                             for a, kw, r in rows] for helper, rows in tables.items()}

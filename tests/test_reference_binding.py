@@ -29,6 +29,17 @@ def grad(p, y, x):                      # right, through the learner's own dlogi
 def grad_twice(p, y, x):                # calls the helper on two different inputs
     return dlogits(p, y).T @ x + dlogits(2 * p, y).T @ x
 
+class Model:
+    def __init__(self):
+        self.A = np.zeros((3, 2))
+        self.rng = np.random.default_rng(0)
+
+    def step(self, p, y, x):             # changes its object on every run, and shuffles
+        order = self.rng.permutation(len(y))
+        for i in order:
+            self.A = self.A - grad(p[i:i + 1], y[i:i + 1], x[i:i + 1])
+        return self.A
+
 def grad_catches_everything(p, y, x):
     try:
         return dlogits(p, y).T @ x
@@ -137,3 +148,17 @@ def test_the_function_under_test_is_never_replaced_by_its_own_reference(tmp_path
     assert np.allclose(in_test_cell(references, _remote(InProcessKernel(tmp_path), learner["dlogits"]), p, y),
                        learner["dlogits"](p, y))
     assert np.allclose(in_test_cell(references, learner["dlogits"], p, y), learner["dlogits"](p, y))
+
+
+def test_a_method_is_rerun_from_the_state_its_object_had_before_the_first_round(tmp_path, learner):
+    p, y, x = _inputs()
+    references = {"dlogits": reference_dlogits}
+    kernel = InProcessKernel(tmp_path)
+    model = learner["Model"]()
+    method = remote.RemoteCallable(kernel, bridge._new_handle(model.step), "Model.step", False)
+    result = in_test_cell(references, method, p, y, x)
+    expected = np.zeros((3, 2))
+    for i in np.random.default_rng(0).permutation(2):
+        expected = expected - reference_dlogits(p[i:i + 1], y[i:i + 1]).T @ x[i:i + 1]
+    assert np.allclose(result, expected) and np.allclose(model.A, expected)
+    assert kernel.rounds == 3
