@@ -272,8 +272,20 @@ def expect_close(actual, expected, what, hint="", rtol=1e-7, atol=1e-10):
     actual = np.asarray(actual, dtype=np.float64)
     expect_finite(actual, what, hint)
     if not np.allclose(actual, expected, rtol=rtol, atol=atol):
-        worst = float(np.max(np.abs(actual - expected)))
-        fail(f"{what} is off by up to {worst:.3g}. {hint}".strip())
+        fail(f"{what} {_worst_entry(actual, expected, rtol, atol)}. {hint}".strip())
+
+
+def _worst_entry(actual, expected, rtol, atol):
+    """Where ``actual`` fails ``allclose`` worst, relative to that entry's own tolerance, and by how much.
+
+    The entry that failed, not the largest difference: with a relative
+    tolerance a large entry may differ by more than a small one that fails.
+    """
+    difference = np.abs(actual - expected)
+    excess = difference / (atol + rtol * np.abs(expected))
+    index = np.unravel_index(int(np.argmax(excess)), np.shape(excess)) if np.ndim(excess) else ()
+    where = f" at entry {list(int(i) for i in index)}" if index else ""
+    return f"is off by {float(difference[index]):.3g}{where}"
 
 
 def note(message):
