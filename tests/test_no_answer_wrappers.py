@@ -93,7 +93,7 @@ def _graded_functions(nb):
 def course_helpers():
     """name -> function: the public functions and classes of ``course/`` and of the learner-side checks."""
     import course
-    from autograder import checks
+    from autograder.learner import checks
 
     modules = [checks] + [importlib.import_module(f"course.{m.name}") for m in pkgutil.iter_modules(course.__path__)]
     helpers = {}

@@ -2,8 +2,8 @@
 
 ``checks.call`` binds ``REFERENCE_HELPERS`` of the test's namespace while the
 learner's function runs: in the same process by swapping names (a notebook run
-top to bottom), and across the sandbox through the bridge (``autograder.bridge``
-answers each bound call from a table the grader fills, ``autograder.remote``).
+top to bottom), and across the sandbox through the bridge (``autograder.sandbox.bridge``
+answers each bound call from a table the grader fills, ``autograder.sandbox.remote``).
 Both paths are run here, the bridge one through its real request files.
 """
 
@@ -13,7 +13,8 @@ import json
 import numpy as np
 import pytest
 
-from autograder import bridge, checks, remote
+from autograder.learner import checks
+from autograder.sandbox import bridge, remote
 
 LEARNER = '''
 import numpy as np
