@@ -163,3 +163,16 @@ def test_a_method_is_rerun_from_the_state_its_object_had_before_the_first_round(
         expected = expected - reference_dlogits(p[i:i + 1], y[i:i + 1]).T @ x[i:i + 1]
     assert np.allclose(result, expected) and np.allclose(model.A, expected)
     assert kernel.rounds == 3
+
+
+def test_a_function_gets_the_references_of_the_functions_before_it_only(tmp_path, learner):
+    # dlogits = grad(p, y, I).T would be handed the answer if the later gradient's reference were bound.
+    p, y, x = _inputs()
+    namespace = {}
+    exec("import numpy as np\n"
+         "def grad(p, y, x):\n    raise NotImplementedError\n"
+         "def dlogits(p, y):\n    return grad(p, y, np.eye(len(y))).T\n", namespace)
+    references = {"dlogits": reference_dlogits, "grad": lambda p, y, x: reference_dlogits(p, y).T @ x}
+    for fn in (namespace["dlogits"], _remote(InProcessKernel(tmp_path), namespace["dlogits"])):
+        with pytest.raises(checks.CheckFailure):
+            in_test_cell(references, fn, p, y)

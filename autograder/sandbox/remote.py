@@ -135,6 +135,9 @@ class RemoteCallable(_Remote, checks.Delegated):
     def __call__(self, *args, **kwargs):
         return self.remote_call(args, kwargs)
 
+    def function_name(self):
+        return object.__getattribute__(self, "_name")
+
     def remote_call(self, args, kwargs, references=None):
         """Call in the kernel; the same guarantees and messages as :func:`checks.call`.
 
