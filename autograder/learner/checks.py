@@ -186,14 +186,22 @@ def _bound(fn, references):
     if not namespace:
         yield
         return
-    missing = object()
-    saved = {name: namespace.get(name, missing) for name in references}
-    namespace.update(references)
+    with swapped_names(namespace, references):
+        yield
+
+
+@contextlib.contextmanager
+def swapped_names(namespace, replacements):
+    """Set ``replacements`` in the dict ``namespace`` for the ``with`` block, then put every name back
+    as it was (removed again if it was not there)."""
+    absent = object()
+    saved = {name: namespace.get(name, absent) for name in replacements}
+    namespace.update(replacements)
     try:
         yield
     finally:
         for name, value in saved.items():
-            if value is missing:
+            if value is absent:
                 namespace.pop(name, None)
             else:
                 namespace[name] = value

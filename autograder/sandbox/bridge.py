@@ -37,9 +37,10 @@ import sys
 
 import numpy as np
 
+from autograder.learner.checks import swapped_names
+
 _handles = {}
 _snapshots = {}
-_ABSENT = object()
 
 
 def _new_handle(obj):
@@ -187,17 +188,17 @@ def _serve(request, arrays, out):
         labels = _labels(target, args, kwargs)
         before = [np.array(v, copy=True) if isinstance(v, np.ndarray) else None
                   for v in list(args) + list(kwargs.values())]
-        namespace, missing, saved = _namespace_of(target), [], {}
+        namespace, missing, stand_ins = _namespace_of(target), [], {}
         if "bind" in request:
             _rewind(request, target)
         for name, table in request.get("bind", {}).items():
-            saved[name] = namespace.get(name, _ABSENT)
             rows = [(list(_decode(a, arrays)), {key: _decode(v, arrays) for key, v in k.items()},
                      r if r.get("t") == "original" else _decode(r, arrays)) for a, k, r in table]
-            namespace[name] = _stand_in(name, saved[name], rows, missing)
+            stand_ins[name] = _stand_in(name, namespace.get(name), rows, missing)
         try:
             # A progress bar or warning in learner code is not an answer.
-            with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()), \
+                    swapped_names(namespace, stand_ins):
                 result = target(*args, **kwargs)
         except Exception as err:  # the learner's own error is an answer too
             if not missing:
@@ -206,12 +207,6 @@ def _serve(request, arrays, out):
                         "labels": labels}
         except _Unanswered:
             pass
-        finally:
-            for name, value in saved.items():
-                if value is _ABSENT:
-                    namespace.pop(name, None)
-                else:
-                    namespace[name] = value
         if missing:
             name, margs, mkwargs = missing[0]
             return {"missing": {"name": name, "args": out.encode(tuple(margs)), "kwargs": {
