@@ -123,8 +123,16 @@ def test_expect_close_reports_the_difference_but_never_the_expected_values():
     with pytest.raises(CheckFailure) as info:
         checks.expect_close(np.array([0.5, 0.5]), np.array([0.123456, 0.876543]), "np_softmax(l)", "hint")
     message = str(info.value)
-    assert "off by up to 0.377" in message and "hint" in message
+    assert "off by 0.377 at entry [0]" in message and "hint" in message
     assert "0.1234" not in message and "0.8765" not in message
+
+
+def test_expect_close_names_the_entry_that_failed_not_the_largest_difference():
+    # [1000, 1e-3] against [1000.5, 2e-3] with rtol 1e-3: the large entry is within its tolerance
+    # (0.5 < 1.0), the small one fails by 1e-3.
+    with pytest.raises(CheckFailure) as failure:
+        checks.expect_close(np.array([1000.0, 1e-3]), np.array([1000.5, 2e-3]), "x", rtol=1e-3, atol=0)
+    assert "is off by 0.001 at entry [1]" in str(failure.value)
 
 
 def test_expect_close_checks_shape_and_finiteness():

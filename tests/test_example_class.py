@@ -6,6 +6,7 @@ grades, feedback, CSV) on a scratch course, once per assignment.
 
 import csv
 import re
+import runpy
 import shutil
 
 import pytest
@@ -16,7 +17,7 @@ from nbconvert.exporters import HTMLExporter
 from autograder.coursedir.release import assignments
 from autograder.grading.autograde import generate_feedback
 from autograder.grading.feedback import CSP_META, MISSING_ALT, add_missing_alt
-from examples.example_class import grade_example_class, load_examples
+from examples.example_class import EXAMPLES_DIR, grade_example_class, load_examples
 
 ASSIGNMENTS = assignments(REPO_ROOT)
 pytestmark = pytest.mark.slow
@@ -71,6 +72,30 @@ def test_every_bug_loses_the_points_of_the_tests_that_target_it(graded):
         lost = sum(t.max_points - t.points for t in result.tests)
         targeted = sum(t.max_points for t in result.tests if t.grade_id in example.expected_failures)
         assert lost == targeted and result.score == 100 - targeted, example.student
+
+
+def _expected_messages(example):
+    """grade id -> text the learner's message must contain (``EXPECTED_MESSAGES`` of the example file)."""
+    return runpy.run_path(str(EXAMPLES_DIR / example.assignment / f"{example.student}.py")).get("EXPECTED_MESSAGES", {})
+
+
+def test_every_named_hint_fires_on_the_bug_it_names(graded):
+    # Each hint a test names is an example submission with the bug it names; the message it
+    # gets must be that hint, not a generic one or a hint meant for another function.
+    wrong = {}
+    for example, result in graded[2]:
+        for grade_id, text in _expected_messages(example).items():
+            if text not in result.messages.get(grade_id, ""):
+                wrong[example.student] = (grade_id, text, result.messages.get(grade_id, ""))
+    assert not wrong
+
+
+def test_every_bug_of_assignment_1_names_the_message_it_expects(graded):
+    if graded[0] != "01_softmax_regression":
+        pytest.skip("assignment 1 holds this rule")
+    for example, _ in graded[2]:
+        if example.student.startswith("bug_"):
+            assert set(_expected_messages(example)) & example.expected_failures, example.student
 
 
 def test_feedback_and_grades_csv_are_written(graded):

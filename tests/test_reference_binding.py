@@ -2,8 +2,8 @@
 
 ``checks.call`` binds ``REFERENCE_HELPERS`` of the test's namespace while the
 learner's function runs: in the same process by swapping names (a notebook run
-top to bottom), and across the sandbox through the bridge (``autograder.bridge``
-answers each bound call from a table the grader fills, ``autograder.remote``).
+top to bottom), and across the sandbox through the bridge (``autograder.sandbox.bridge``
+answers each bound call from a table the grader fills, ``autograder.sandbox.remote``).
 Both paths are run here, the bridge one through its real request files.
 """
 
@@ -29,6 +29,17 @@ def grad(p, y, x):                      # right, through the learner's own dlogi
 
 def grad_twice(p, y, x):                # calls the helper on two different inputs
     return dlogits(p, y).T @ x + dlogits(2 * p, y).T @ x
+
+class Model:
+    def __init__(self):
+        self.A = np.zeros((3, 2))
+        self.rng = np.random.default_rng(0)
+
+    def step(self, p, y, x):             # changes its object on every run, and shuffles
+        order = self.rng.permutation(len(y))
+        for i in order:
+            self.A = self.A - grad(p[i:i + 1], y[i:i + 1], x[i:i + 1])
+        return self.A
 
 def grad_catches_everything(p, y, x):
     try:
@@ -138,3 +149,30 @@ def test_the_function_under_test_is_never_replaced_by_its_own_reference(tmp_path
     assert np.allclose(in_test_cell(references, _remote(InProcessKernel(tmp_path), learner["dlogits"]), p, y),
                        learner["dlogits"](p, y))
     assert np.allclose(in_test_cell(references, learner["dlogits"], p, y), learner["dlogits"](p, y))
+
+
+def test_a_method_is_rerun_from_the_state_its_object_had_before_the_first_round(tmp_path, learner):
+    p, y, x = _inputs()
+    references = {"dlogits": reference_dlogits}
+    kernel = InProcessKernel(tmp_path)
+    model = learner["Model"]()
+    method = remote.RemoteCallable(kernel, bridge._new_handle(model.step), "Model.step", False)
+    result = in_test_cell(references, method, p, y, x)
+    expected = np.zeros((3, 2))
+    for i in np.random.default_rng(0).permutation(2):
+        expected = expected - reference_dlogits(p[i:i + 1], y[i:i + 1]).T @ x[i:i + 1]
+    assert np.allclose(result, expected) and np.allclose(model.A, expected)
+    assert kernel.rounds == 3
+
+
+def test_a_function_gets_the_references_of_the_functions_before_it_only(tmp_path, learner):
+    # dlogits = grad(p, y, I).T would be handed the answer if the later gradient's reference were bound.
+    p, y, x = _inputs()
+    namespace = {}
+    exec("import numpy as np\n"
+         "def grad(p, y, x):\n    raise NotImplementedError\n"
+         "def dlogits(p, y):\n    return grad(p, y, np.eye(len(y))).T\n", namespace)
+    references = {"dlogits": reference_dlogits, "grad": lambda p, y, x: reference_dlogits(p, y).T @ x}
+    for fn in (namespace["dlogits"], _remote(InProcessKernel(tmp_path), namespace["dlogits"])):
+        with pytest.raises(checks.CheckFailure):
+            in_test_cell(references, fn, p, y)

@@ -17,8 +17,8 @@ later run the judging outside the learner's kernel without rewriting tests.
   fail the test by itself: nbgrader would otherwise score it as an error;
 * a bug is charged once, where it is: when the test cell's namespace holds
   ``REFERENCE_HELPERS`` (a dict set in a hidden block, name -> the grader's
-  reference function), the learner's function runs with every other graded name
-  it calls bound to that reference, so ``np_cross_entropy_grad`` is judged with
+  reference function, in the order the notebook builds them), the learner's
+  function runs with the graded names before its own bound to their references, so ``np_cross_entropy_grad`` is judged with
   a correct ``np_cross_entropy_dlogits`` whatever the learner's one does.
 
 A failed expectation raises :class:`CheckFailure`, an ``AssertionError``, which
@@ -112,6 +112,8 @@ def _labelled_arguments(fn, args, kwargs):
 
 
 def _function_name(fn):
+    if isinstance(fn, Delegated):
+        return fn.function_name()
     return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
 
 
@@ -147,12 +149,23 @@ def plain(value, name):
 
 
 def _references_for(fn, namespace):
-    """The reference helpers to bind while ``fn`` runs: all of ``REFERENCE_HELPERS`` but ``fn``'s own."""
+    """The reference helpers to bind while ``fn`` runs.
+
+    ``REFERENCE_HELPERS`` lists the graded functions in the order the notebook
+    builds them. A function listed there gets the references of the functions
+    before it, which it may call (the chain rule through ``dlogits``), and never
+    its own or a later one's: a ``dlogits`` that called the reference gradient
+    with ``x = I`` would be handed the answer. A function not listed (a method
+    of the model) gets them all.
+    """
     references = namespace.get("REFERENCE_HELPERS") if isinstance(namespace, dict) else None
     if not isinstance(references, dict):
         return {}
+    names = list(references)
     own = _function_name(fn).rsplit(".", 1)[-1]
-    return {name: helper for name, helper in references.items() if name != own}
+    if own in names:
+        names = names[:names.index(own)]
+    return {name: references[name] for name in names}
 
 
 def _globals_of(fn):
@@ -173,14 +186,22 @@ def _bound(fn, references):
     if not namespace:
         yield
         return
-    missing = object()
-    saved = {name: namespace.get(name, missing) for name in references}
-    namespace.update(references)
+    with swapped_names(namespace, references):
+        yield
+
+
+@contextlib.contextmanager
+def swapped_names(namespace, replacements):
+    """Set ``replacements`` in the dict ``namespace`` for the ``with`` block, then put every name back
+    as it was (removed again if it was not there)."""
+    absent = object()
+    saved = {name: namespace.get(name, absent) for name in replacements}
+    namespace.update(replacements)
     try:
         yield
     finally:
         for name, value in saved.items():
-            if value is missing:
+            if value is absent:
                 namespace.pop(name, None)
             else:
                 namespace[name] = value
@@ -196,6 +217,10 @@ class Delegated:
     """
 
     def remote_call(self, args, kwargs, references=None):
+        raise NotImplementedError
+
+    def function_name(self):
+        """The learner's name for the function (``np_softmax``, ``NumpyLogisticRegression.train``)."""
         raise NotImplementedError
 
 
@@ -283,8 +308,20 @@ def expect_close(actual, expected, what, hint="", rtol=1e-7, atol=1e-10):
     actual = np.asarray(actual, dtype=np.float64)
     expect_finite(actual, what, hint)
     if not np.allclose(actual, expected, rtol=rtol, atol=atol):
-        worst = float(np.max(np.abs(actual - expected)))
-        fail(f"{what} is off by up to {worst:.3g}. {hint}".strip())
+        fail(f"{what} {_worst_entry(actual, expected, rtol, atol)}. {hint}".strip())
+
+
+def _worst_entry(actual, expected, rtol, atol):
+    """Where ``actual`` fails ``allclose`` worst, relative to that entry's own tolerance, and by how much.
+
+    The entry that failed, not the largest difference: with a relative
+    tolerance a large entry may differ by more than a small one that fails.
+    """
+    difference = np.abs(actual - expected)
+    excess = difference / (atol + rtol * np.abs(expected))
+    index = np.unravel_index(int(np.argmax(excess)), np.shape(excess)) if np.ndim(excess) else ()
+    where = f" at entry {list(int(i) for i in index)}" if index else ""
+    return f"is off by {float(difference[index]):.3g}{where}"
 
 
 def note(message):

@@ -23,10 +23,12 @@ Request ``<prefix>.json`` (+ ``<prefix>.npz`` for arrays) -> response
   (``"missing"``); the grader adds the answer and calls again. The stand-in
   hands out only what the grader computed on arguments the learner's own code
   chose, never code. A result ``{"t": "original"}`` means: call the learner's
-  own function (the reference could not take those arguments).
+  own function (the reference could not take those arguments). A method is
+  rerun from the state its object had before the first round (``_rewind``).
 """
 
 import contextlib
+import copy
 import inspect
 import io
 import json
@@ -35,8 +37,10 @@ import sys
 
 import numpy as np
 
+from autograder.learner.checks import swapped_names
+
 _handles = {}
-_ABSENT = object()
+_snapshots = {}
 
 
 def _new_handle(obj):
@@ -155,6 +159,24 @@ def _namespace_of(target):
     return found if isinstance(found, dict) else vars(__main__)
 
 
+def _rewind(request, target):
+    """Start a method from the same object state on every round of one bound call.
+
+    A round ends at the first call the grader has not answered yet, and the
+    next round runs the method again from its start: a method that changed
+    its object (a training step moves the weights and the seeded shuffling)
+    must see the object as it was before the first round.
+    """
+    owner = getattr(target, "__self__", None)
+    if owner is None or not isinstance(getattr(owner, "__dict__", None), dict):
+        return
+    if request.get("retry"):
+        owner.__dict__.clear()
+        owner.__dict__.update(copy.deepcopy(_snapshots[request["h"]]))
+    else:
+        _snapshots[request["h"]] = copy.deepcopy(owner.__dict__)
+
+
 def _serve(request, arrays, out):
     op = request["op"]
     target = _target(request)
@@ -170,15 +192,17 @@ def _serve(request, arrays, out):
         labels = _labels(target, args, kwargs)
         before = [np.array(v, copy=True) if isinstance(v, np.ndarray) else None
                   for v in list(args) + list(kwargs.values())]
-        namespace, missing, saved = _namespace_of(target), [], {}
+        namespace, missing, stand_ins = _namespace_of(target), [], {}
+        if "bind" in request:
+            _rewind(request, target)
         for name, table in request.get("bind", {}).items():
-            saved[name] = namespace.get(name, _ABSENT)
             rows = [(list(_decode(a, arrays)), {key: _decode(v, arrays) for key, v in k.items()},
                      r if r.get("t") == "original" else _decode(r, arrays)) for a, k, r in table]
-            namespace[name] = _stand_in(name, saved[name], rows, missing)
+            stand_ins[name] = _stand_in(name, namespace.get(name), rows, missing)
         try:
             # A progress bar or warning in learner code is not an answer.
-            with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()), \
+                    swapped_names(namespace, stand_ins):
                 result = target(*args, **kwargs)
         except Exception as err:  # the learner's own error is an answer too
             if not missing:
@@ -187,12 +211,6 @@ def _serve(request, arrays, out):
                         "labels": labels}
         except _Unanswered:
             pass
-        finally:
-            for name, value in saved.items():
-                if value is _ABSENT:
-                    namespace.pop(name, None)
-                else:
-                    namespace[name] = value
         if missing:
             name, margs, mkwargs = missing[0]
             return {"missing": {"name": name, "args": out.encode(tuple(margs)), "kwargs": {

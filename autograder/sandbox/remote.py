@@ -153,6 +153,9 @@ class RemoteCallable(_Remote, checks.Delegated):
     def __call__(self, *args, **kwargs):
         return self.remote_call(args, kwargs)
 
+    def function_name(self):
+        return object.__getattribute__(self, "_name")
+
     def remote_call(self, args, kwargs, references=None):
         """Call in the kernel; the same guarantees and messages as :func:`checks.call`.
 
@@ -163,12 +166,13 @@ class RemoteCallable(_Remote, checks.Delegated):
         """
         name = object.__getattribute__(self, "_name")
         tables = {helper: [] for helper in (references or {})}
-        for _ in range(_MAX_BOUND_CALLS):
+        for attempt in range(_MAX_BOUND_CALLS):
             encoder = _Encoder()
             request = {"op": "call", "h": object.__getattribute__(self, "_handle"),
                        "args": [encoder.encode(a) for a in args],
                        "kwargs": {k: encoder.encode(v) for k, v in kwargs.items()}}
             if tables:
+                request["retry"] = attempt > 0
                 request["bind"] = {helper: [[encoder.encode(a), {k: encoder.encode(v) for k, v in kw.items()},
                                              _ORIGINAL if r is _ORIGINAL else encoder.encode(r)]
                                             for a, kw, r in rows] for helper, rows in tables.items()}

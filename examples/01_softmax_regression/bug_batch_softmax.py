@@ -1,5 +1,6 @@
-"""The original question's softmax: one max and one sum over the whole batch (67% instead of 86%)."""
-EXPECTED_FAILURES = {"test_softmax_rows", "test_softmax_stable", "test_softmax_values", "test_forward", "test_training"}
+"""The original question's softmax: one max and one sum over the whole batch (66% instead of 90% validation accuracy); forward and training, judged with a correct softmax, keep their points."""
+EXPECTED_FAILURES = {"test_softmax_rows", "test_softmax_stable", "test_softmax_values"}
+EXPECTED_MESSAGES = {"test_softmax_rows": "you divided by the sum over the whole batch"}
 SOLUTIONS = {
     "np_softmax": '''
 def np_softmax(l):

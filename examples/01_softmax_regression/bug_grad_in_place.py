@@ -1,5 +1,6 @@
 """The original question's gradient: `grad = p; grad[range(m), y] -= 1` writes into the caller's p."""
 EXPECTED_FAILURES = {"test_cross_entropy_grad"}
+EXPECTED_MESSAGES = {"test_cross_entropy_grad": "np_cross_entropy_grad changed its argument `p` in place"}
 SOLUTIONS = {
     "np_cross_entropy_grad": '''
 def np_cross_entropy_grad(p, y, x):

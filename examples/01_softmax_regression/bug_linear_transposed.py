@@ -1,5 +1,6 @@
 """np_linear computes a @ x.T, (K, B), instead of x @ a.T, (B, K)."""
-EXPECTED_FAILURES = {"test_np_linear", "test_forward", "test_training"}
+EXPECTED_FAILURES = {"test_np_linear"}
+EXPECTED_MESSAGES = {"test_np_linear": "you computed a @ x.T"}
 SOLUTIONS = {
     "np_linear": '''
 def np_linear(x, a):
