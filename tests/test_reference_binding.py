@@ -61,6 +61,7 @@ class InProcessKernel:
     def __init__(self, tmp_path):
         self.prefix = str(tmp_path / "request")
         self.rounds = 0
+        self.signatures = {}   # as KernelLink's: no parse of a submission here, so labels are "argument N"
 
     def ask(self, request, arrays):
         self.rounds += 1
