@@ -7,7 +7,7 @@
 import os
 from pathlib import Path
 
-from hub.provision import HubSettings
+from hub.provision import HUB_OFFSET, PROXY_API_OFFSET, HubSettings
 
 hub = HubSettings.load(os.environ["NN_HUB_SETTINGS"])
 state = Path(hub.hub_dir) / "state"
@@ -17,10 +17,12 @@ c = get_config()  # noqa: F821 (defined by traitlets when it loads this file)
 c.JupyterHub.ip = hub.ip
 c.JupyterHub.port = hub.port
 c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = hub.port + HUB_OFFSET
 c.JupyterHub.db_url = f"sqlite:///{state / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
 c.ConfigurableHTTPProxy.command = [hub.proxy]
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub.port + PROXY_API_OFFSET}"
 c.ConfigurableHTTPProxy.pid_file = str(state / "jupyterhub-proxy.pid")
 
 # System accounts, their passwords checked by PAM (the hub runs as root).

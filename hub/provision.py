@@ -39,7 +39,8 @@ from autograder.settings import RELEASE_DIR, REPO_ROOT, SOURCE_DIR
 INSTRUCTOR_ONLY = (SOURCE_DIR, "examples", ".git", ".grading-seed", "gradebook.db", "submitted",
                    "autograded", "feedback", "reports", "submitted-originals", "autograder/build",
                    "exchange", "dist", "test-artifacts")
-FIRST_SERVICE_PORT = 9901
+# Ports from the hub's own upward: the proxy's API, the hub, then one formgrader per course.
+PROXY_API_OFFSET, HUB_OFFSET, FIRST_SERVICE_OFFSET = 1, 2, 3
 
 
 @dataclass
@@ -242,7 +243,7 @@ def provision(roster, hub_dir, proxy, python=sys.executable, repo_root=REPO_ROOT
     """
     hub_dir = Path(hub_dir).resolve()
     courses = [CourseSettings(c.course_id, c.instructors, c.students, str(hub_dir / "courses" / c.course_id),
-                              FIRST_SERVICE_PORT + i) for i, c in enumerate(roster.courses.values())]
+                              port + FIRST_SERVICE_OFFSET + i) for i, c in enumerate(roster.courses.values())]
     settings = HubSettings(str(hub_dir), str(python), str(proxy), port=port, courses=courses)
     _directory(hub_dir, 0o755)
     _directory(hub_dir / "state", 0o700)

@@ -195,6 +195,17 @@ def test_jupyterhub_config_gives_each_course_its_groups_roles_and_formgrader_ser
 
 # ---------------------------------------------------------------- provisioning
 
+@pytest.fixture(scope="module")
+def hub_machine():
+    """One instructor and two students of nn101, provisioned once, assignment 1 released."""
+    needs_root()
+    inst, s1, s2 = unique_names(3)
+    with provisioned([("nn101", inst, "instructor"), ("nn101", s1, "student"), ("nn101", s2, "student")]) as (
+            settings, passwords, copy, python):
+        release(settings, course_of(settings, "nn101"), python)
+        yield settings, passwords, copy, python, (inst, s1, s2)
+
+
 def _mode(path):
     return stat.S_IMODE(os.lstat(path).st_mode)
 
@@ -205,109 +216,97 @@ def _group(path):
     return grp.getgrgid(os.lstat(path).st_gid).gr_name
 
 
-def test_provision_makes_accounts_groups_and_the_exchange_with_the_documented_modes():
-    needs_root()
-    inst, s1, s2 = unique_names(3)
-    with provisioned([("nn101", inst, "instructor"), ("nn101", s1, "student"), ("nn101", s2, "student")]) as (
-            settings, passwords, copy, python):
-        assert set(passwords) == {inst, s1, s2} and all(len(p) >= 16 for p in passwords.values())
-        accounts = Path(settings.hub_dir) / "state" / "accounts.csv"
-        assert _mode(accounts) == 0o600 and os.stat(accounts).st_uid == 0
-        for user in (inst, s1, s2):
-            assert _mode(pwd.getpwnam(user).pw_dir) == 0o700
-        exchange = Path(settings.exchange)
-        assert _mode(exchange) == 0o1777
-        assert (_mode(exchange / "nn101"), _group(exchange / "nn101")) == (0o2750, "nbgrader-nn101")
-        assert (_mode(exchange / "nn101" / "inbound"), _group(exchange / "nn101" / "inbound")) == (
-            0o2733, "formgrade-nn101")
-        course = Path(course_of(settings, "nn101").course_dir)
-        assert _mode(course) == 0o700 and pwd.getpwuid(os.stat(course).st_uid).pw_name == inst
-        assert (course / "source" / ASSIGNMENT / NOTEBOOK).is_file()
-        for name in ("source", "examples"):
-            assert _mode(copy / name) & 0o077 == 0, f"the repository's {name}/ is open to others"
-        # A student's account cannot read any instructor-only file, whatever it tries.
-        for path in (course / "source" / ASSIGNMENT / NOTEBOOK, course / "nbgrader_config.py",
-                     copy / "source" / ASSIGNMENT / NOTEBOOK, copy / "examples" / ASSIGNMENT / "reference.py",
-                     accounts):
-            done = as_user(s1, ["cat", str(path)])
-            assert done.returncode != 0 and "Permission denied" in done.stderr, (path, done.stdout[:200])
-        assert as_user(s1, ["ls", str(exchange / "nn101" / "inbound")]).returncode != 0
-        # The course's code still runs for a student: the notebooks import it.
-        done = as_user(s1, [str(python), "-c", "import course.data, autograder.checks; print('ok')"], python)
-        assert done.stdout.strip() == "ok", done.stderr[-1000:]
-        # Provisioning again changes no password and keeps the course folder's files.
-        (course / "notes.txt").write_text("kept")
-        from hub.provision import provision
-        from hub.roster import read_roster
+def test_provision_makes_accounts_groups_and_the_exchange_with_the_documented_modes(hub_machine):
+    settings, passwords, copy, python, (inst, s1, s2) = hub_machine
+    assert set(passwords) == {inst, s1, s2} and all(len(p) >= 16 for p in passwords.values())
+    accounts = Path(settings.hub_dir) / "state" / "accounts.csv"
+    assert _mode(accounts) == 0o600 and os.stat(accounts).st_uid == 0
+    for user in (inst, s1, s2):
+        assert _mode(pwd.getpwnam(user).pw_dir) == 0o700
+    exchange = Path(settings.exchange)
+    assert _mode(exchange) == 0o1777
+    assert (_mode(exchange / "nn101"), _group(exchange / "nn101")) == (0o2750, "nbgrader-nn101")
+    assert (_mode(exchange / "nn101" / "inbound"), _group(exchange / "nn101" / "inbound")) == (
+        0o2733, "formgrade-nn101")
+    course = Path(course_of(settings, "nn101").course_dir)
+    assert _mode(course) == 0o700 and pwd.getpwuid(os.stat(course).st_uid).pw_name == inst
+    assert (course / "source" / ASSIGNMENT / NOTEBOOK).is_file()
+    for name in ("source", "examples"):
+        assert _mode(copy / name) & 0o077 == 0, f"the repository's {name}/ is open to others"
+    # A student's account cannot read any instructor-only file, whatever it tries.
+    for path in (course / "source" / ASSIGNMENT / NOTEBOOK, course / "nbgrader_config.py",
+                 copy / "source" / ASSIGNMENT / NOTEBOOK, copy / "examples" / ASSIGNMENT / "reference.py",
+                 accounts):
+        done = as_user(s1, ["cat", str(path)])
+        assert done.returncode != 0 and "Permission denied" in done.stderr, (path, done.stdout[:200])
+    assert as_user(s1, ["ls", str(exchange / "nn101" / "inbound")]).returncode != 0
+    # The course's code still runs for a student: the notebooks import it.
+    done = as_user(s1, [str(python), "-c", "import course.data, autograder.checks; print('ok')"], python)
+    assert done.stdout.strip() == "ok", done.stderr[-1000:]
+    # Provisioning again changes no password and keeps the course folder's files.
+    (course / "notes.txt").write_text("kept")
+    from hub.provision import provision
+    from hub.roster import read_roster
 
-        roster_path = Path(settings.hub_dir).parent / "roster.csv"
-        _, again = provision(read_roster(roster_path), settings.hub_dir, PROXY, python=python, repo_root=copy)
-        assert again == {} and (course / "notes.txt").read_text() == "kept"
+    roster_path = Path(settings.hub_dir).parent / "roster.csv"
+    _, again = provision(read_roster(roster_path), settings.hub_dir, PROXY, python=python, repo_root=copy)
+    assert again == {} and (course / "notes.txt").read_text() == "kept"
 
 
-def test_a_submission_is_readable_by_its_student_and_the_instructors_only():
-    needs_root()
-    inst, s1, s2 = unique_names(3)
-    with provisioned([("nn101", inst, "instructor"), ("nn101", s1, "student"), ("nn101", s2, "student")]) as (
-            settings, _, copy, python):
-        course = course_of(settings, "nn101")
-        release(settings, course, python)
-        for step in (["fetch_assignment", ASSIGNMENT, "--course=nn101"],
-                     ["submit", ASSIGNMENT, "--course=nn101"]):
-            done = student_nbgrader(settings, s1, python, *step)
-            assert done.returncode == 0, f"{step}: {done.stderr[-2000:]}"
-        inbound = Path(settings.exchange) / "nn101" / "inbound"
-        [submission] = list(inbound.iterdir())
-        assert submission.name.startswith(f"{s1}+{ASSIGNMENT}+")
-        files = [p for p in submission.rglob("*") if p.is_file()]
-        assert {p.name for p in files} >= {NOTEBOOK, "timestamp.txt", "submission_secret.txt"}
-        for path in files:
-            assert (_mode(path), _group(path)) == (0o640, "formgrade-nn101"), path
-        assert (_mode(submission), _group(submission)) == (0o770, "formgrade-nn101")
-        # Another student who knows the folder's name reads nothing of it.
-        for path in (submission / NOTEBOOK, submission / "submission_secret.txt"):
-            done = as_user(s2, ["cat", str(path)])
-            assert done.returncode != 0 and "Permission denied" in done.stderr
-        assert as_user(s2, ["touch", str(submission / "x")]).returncode != 0
-        # The instructor reads it; so does the student who submitted it.
-        assert as_user(inst, ["cat", str(submission / NOTEBOOK)]).returncode == 0
-        assert as_user(s1, ["cat", str(submission / NOTEBOOK)]).returncode == 0
+def test_a_submission_is_readable_by_its_student_and_the_instructors_only(hub_machine):
+    settings, _, copy, python, (inst, s1, s2) = hub_machine
+    for step in (["fetch_assignment", ASSIGNMENT, "--course=nn101"],
+                 ["submit", ASSIGNMENT, "--course=nn101"]):
+        done = student_nbgrader(settings, s1, python, *step)
+        assert done.returncode == 0, f"{step}: {done.stderr[-2000:]}"
+    inbound = Path(settings.exchange) / "nn101" / "inbound"
+    submission = max(inbound.glob(f"{s1}+{ASSIGNMENT}+*"))
+    files = [p for p in submission.rglob("*") if p.is_file()]
+    assert {p.name for p in files} >= {NOTEBOOK, "timestamp.txt", "submission_secret.txt"}
+    for path in files:
+        assert (_mode(path), _group(path)) == (0o640, "formgrade-nn101"), path
+    assert (_mode(submission), _group(submission)) == (0o770, "formgrade-nn101")
+    # Another student who knows the folder's name reads nothing of it.
+    for path in (submission / NOTEBOOK, submission / "submission_secret.txt"):
+        done = as_user(s2, ["cat", str(path)])
+        assert done.returncode != 0 and "Permission denied" in done.stderr
+    assert as_user(s2, ["touch", str(submission / "x")]).returncode != 0
+    # The instructor reads it; so does the student who submitted it.
+    assert as_user(inst, ["cat", str(submission / NOTEBOOK)]).returncode == 0
+    assert as_user(s1, ["cat", str(submission / NOTEBOOK)]).returncode == 0
 
 
-def test_collect_takes_only_a_student_s_own_latest_submission_and_keeps_links_as_links():
-    needs_root()
-    inst, s1, s2 = unique_names(3)
-    with provisioned([("nn101", inst, "instructor"), ("nn101", s1, "student"), ("nn101", s2, "student")]) as (
-            settings, _, copy, python):
-        course = course_of(settings, "nn101")
-        release(settings, course, python)
-        assert student_nbgrader(settings, s1, python, "fetch_assignment", ASSIGNMENT, "--course=nn101").returncode == 0
-        for _ in range(2):     # a resubmission: the later one is graded
-            assert student_nbgrader(settings, s1, python, "submit", ASSIGNMENT, "--course=nn101").returncode == 0
-        inbound = Path(settings.exchange) / "nn101" / "inbound"
-        stamps = sorted(p.name.split("+")[2] for p in inbound.iterdir())
-        # s2 plants a folder in s1's name, later than s1's, and hands in a link to the instructor's solution.
-        forged = inbound / f"{s1}+{ASSIGNMENT}+2099-01-01 00:00:00.000000 UTC+x"
-        linked = inbound / f"{s2}+{ASSIGNMENT}+2026-01-01 00:00:00.000000 UTC+y"
-        target = Path(course.course_dir) / "source" / ASSIGNMENT / NOTEBOOK
-        script = (f"mkdir '{forged}' '{linked}' && echo '{{}}' > '{forged}/{NOTEBOOK}' && "
-                  f"ln -s '{target}' '{linked}/{NOTEBOOK}'")
-        assert as_user(s2, ["sh", "-c", script]).returncode == 0
-        done = as_user(inst, [str(python), "-m", "hub", "collect", ASSIGNMENT], python, cwd=course.course_dir)
-        assert done.returncode == 0, done.stderr[-2000:]
-        layout = Path(course.course_dir) / "hub-submissions" / ASSIGNMENT
-        graded = layout / s1 / ASSIGNMENT / NOTEBOOK
-        assert graded.is_file() and "BEGIN SOLUTION" not in graded.read_text()
-        assert f"made by {s2}, not by {s1}" in done.stdout
-        link = layout / s2 / ASSIGNMENT / NOTEBOOK
-        assert link.is_symlink(), "the link was followed: the instructor's solution would be graded as s2's"
-        assert not (layout / s1 / ASSIGNMENT / "timestamp.txt").exists()
-        # nbgrader's own time of s1's latest submission is in the gradebook.
-        from nbgrader.api import Gradebook
-        from nbgrader.utils import parse_utc
+def test_collect_takes_only_a_student_s_own_latest_submission_and_keeps_links_as_links(hub_machine):
+    settings, _, copy, python, (inst, s1, s2) = hub_machine
+    course = course_of(settings, "nn101")
+    student_nbgrader(settings, s1, python, "fetch_assignment", ASSIGNMENT, "--course=nn101")  # if not yet
+    assert (Path(pwd.getpwnam(s1).pw_dir) / "nn101" / ASSIGNMENT / NOTEBOOK).is_file()
+    for _ in range(2):     # a resubmission: the later one is graded
+        assert student_nbgrader(settings, s1, python, "submit", ASSIGNMENT, "--course=nn101").returncode == 0
+    inbound = Path(settings.exchange) / "nn101" / "inbound"
+    stamps = sorted(p.name.split("+")[2] for p in inbound.glob(f"{s1}+*"))
+    # s2 plants a folder in s1's name, later than s1's, and hands in a link to the instructor's solution.
+    forged = inbound / f"{s1}+{ASSIGNMENT}+2099-01-01 00:00:00.000000 UTC+x"
+    linked = inbound / f"{s2}+{ASSIGNMENT}+2026-01-01 00:00:00.000000 UTC+y"
+    target = Path(course.course_dir) / "source" / ASSIGNMENT / NOTEBOOK
+    script = (f"mkdir '{forged}' '{linked}' && echo '{{}}' > '{forged}/{NOTEBOOK}' && "
+              f"ln -s '{target}' '{linked}/{NOTEBOOK}'")
+    assert as_user(s2, ["sh", "-c", script]).returncode == 0
+    done = as_user(inst, [str(python), "-m", "hub", "collect", ASSIGNMENT], python, cwd=course.course_dir)
+    assert done.returncode == 0, done.stderr[-2000:]
+    layout = Path(course.course_dir) / "hub-submissions" / ASSIGNMENT
+    graded = layout / s1 / ASSIGNMENT / NOTEBOOK
+    assert graded.is_file() and "BEGIN SOLUTION" not in graded.read_text()
+    assert f"made by {s2}, not by {s1}" in done.stdout
+    link = layout / s2 / ASSIGNMENT / NOTEBOOK
+    assert link.is_symlink(), "the link was followed: the instructor's solution would be graded as s2's"
+    assert not (layout / s1 / ASSIGNMENT / "timestamp.txt").exists()
+    # nbgrader's own time of s1's latest submission is in the gradebook.
+    from nbgrader.api import Gradebook
+    from nbgrader.utils import parse_utc
 
-        from autograder.settings import db_url
+    from autograder.settings import db_url
 
-        with Gradebook(db_url(course.course_dir)) as gb:
-            recorded = gb.find_submission(ASSIGNMENT, s1).timestamp
-        assert recorded == parse_utc(stamps[-1]).replace(tzinfo=None)
+    with Gradebook(db_url(course.course_dir)) as gb:
+        recorded = gb.find_submission(ASSIGNMENT, s1).timestamp
+    assert recorded == parse_utc(stamps[-1]).replace(tzinfo=None)
