@@ -62,6 +62,12 @@ for course in hub.courses:
                   "scopes": [f"access:services!service={course.course_id}"]})
     roles.append({"name": f"nbgrader-{course.course_id}", "groups": [f"nbgrader-{course.course_id}"],
                   "scopes": ["list:services", f"read:services!service={course.course_id}"]})
+    # The formgrader service asks the hub which courses a user is in
+    # (JupyterHubAuthPlugin reads the user's groups), and adds a student that
+    # formgrader adds to the course to its group; nothing more.
+    roles.append({"name": f"service-{course.course_id}", "services": [course.course_id],
+                  "scopes": ["read:users", "read:users:groups", f"read:groups!group=nbgrader-{course.course_id}",
+                             f"groups!group=nbgrader-{course.course_id}"]})
     # formgrader: a Jupyter server of the course's first instructor, on the
     # course folder, named after the course as nbgrader requires.
     services.append({

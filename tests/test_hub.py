@@ -116,10 +116,14 @@ def course_of(settings, course_id):
 
 
 def release(settings, course, python, duedate="2030-01-01 00:00:00 UTC"):
-    """The instructor adds the assignment with a due date and releases it to the exchange (nbgrader's CLI)."""
+    """The instructor adds the assignment with a due date, generates and releases it (nbgrader's CLI).
+
+    ``generate_assignment`` records the assignment's notebooks in the gradebook
+    before any submission does; afterwards nbgrader would refuse to change them.
+    """
     instructor = course.instructors[0]
     for command in (["db", "assignment", "add", ASSIGNMENT, f"--duedate={duedate}"],
-                    ["release_assignment", ASSIGNMENT]):
+                    ["generate_assignment", ASSIGNMENT, "--force"], ["release_assignment", ASSIGNMENT]):
         done = as_user(instructor, [str(python), "-m", "nbgrader", *command], python, cwd=course.course_dir)
         assert done.returncode == 0, f"nbgrader {' '.join(command)} as {instructor}:\n{done.stderr[-2000:]}"
 
