@@ -17,7 +17,7 @@ HUB    := $(VENV)/.hub
 .PHONY: demo test lab release student-pack bench-grade bench-cluster lock data clean hub
 
 demo: $(READY) $(SYSTEM)  ## release the notebooks and grade the bundled example class
-	$(BIN)/python -m autograder demo
+	$(BIN)/python -m examples
 
 test: $(READY) $(SYSTEM) $(HUB)  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -n 2 --dist loadscope
@@ -29,13 +29,13 @@ release: $(READY)  ## regenerate notebooks/ from source/
 	$(BIN)/python -m autograder release
 
 student-pack: $(READY)  ## dist/nn-from-scratch-student.zip for learners: no source/, solution or hidden test
-	$(BIN)/python -m autograder.student_pack
+	$(BIN)/python -m autograder.coursedir.student_pack
 
 bench-grade: $(READY) $(SYSTEM)  ## time this pipeline against plain nbgrader on 40 submissions (~7 min)
-	$(BIN)/python -m autograder.bench --students 40
+	$(BIN)/python -m benchmarks.bench_grade --students 40
 
 bench-cluster: $(READY) $(SYSTEM)  ## the local pool against Dask clusters of 1 and 2 workers on 40 submissions
-	$(BIN)/python -m autograder.bench_cluster --students 40
+	$(BIN)/python -m benchmarks.bench_cluster --students 40
 
 # JupyterHub for a class on this machine (README: Running the course on JupyterHub).
 # As root: accounts from ROSTER, the exchange and the course folders in HUB_DIR.
