@@ -163,7 +163,7 @@ COURSE_CONFIG = '''\
 # nbgrader's settings for course {course_id} on the hub: written by `make hub`
 # (hub/provision.py), rewritten at every start. formgrader, the nbgrader
 # commands run here and the course's `grade --root .` read it.
-from autograder.settings import nbgrader_config
+from autograder.coursedir.nbgrader_api import nbgrader_config
 
 c = get_config()  # noqa: F821 (defined by traitlets when it loads this file)
 c.merge(nbgrader_config({course_dir!r}))
@@ -192,12 +192,12 @@ USER_SERVER_EXTENSIONS = {"nbgrader.server_extensions.formgrader": False,
                           "nbgrader.server_extensions.assignment_list": True,
                           "nbgrader.server_extensions.course_list": True,
                           "nbgrader.server_extensions.validate_assignment": True,
-                          "autograder.lab_validate": False}
+                          "autograder.learner.lab_validate": False}
 SERVICE_SERVER_EXTENSIONS = {"nbgrader.server_extensions.formgrader": True,
                              "nbgrader.server_extensions.assignment_list": False,
                              "nbgrader.server_extensions.course_list": False,
                              "nbgrader.server_extensions.validate_assignment": False,
-                             "autograder.lab_validate": False}
+                             "autograder.learner.lab_validate": False}
 
 
 def _write(path, text, mode=0o644, user="root"):

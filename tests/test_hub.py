@@ -245,7 +245,7 @@ def test_provision_makes_accounts_groups_and_the_exchange_with_the_documented_mo
         assert done.returncode != 0 and "Permission denied" in done.stderr, (path, done.stdout[:200])
     assert as_user(s1, ["ls", str(exchange / "nn101" / "inbound")]).returncode != 0
     # The course's code still runs for a student: the notebooks import it.
-    done = as_user(s1, [str(python), "-c", "import course.data, autograder.checks; print('ok')"], python)
+    done = as_user(s1, [str(python), "-c", "import course.data, autograder.learner.checks; print('ok')"], python)
     assert done.stdout.strip() == "ok", done.stderr[-1000:]
     # Provisioning again changes no password and keeps the course folder's files.
     (course / "notes.txt").write_text("kept")

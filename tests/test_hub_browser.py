@@ -197,7 +197,7 @@ def _wait_text(page, selector, text, timeout=120):
 
 def _fill(hub, user, kind, scratch):
     """Write the student's answers into their fetched notebook, as their editor would."""
-    from autograder.examples import build_submission, load_examples
+    from examples.example_class import build_submission, load_examples
 
     example = next(e for e in load_examples(ASSIGNMENT) if e.student == kind)
     build_submission(example, scratch)
