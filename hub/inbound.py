@@ -37,7 +37,11 @@ from autograder.settings import COURSE_CONFIG, db_url
 
 NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 LAYOUT = "hub-submissions"
-RECORD = "submissions.json"
+
+
+def record_path(course_dir, assignment):
+    """Where collect_inbound notes what it took: beside the layout, never inside what grade reads."""
+    return Path(course_dir) / LAYOUT / f"{assignment}.json"
 
 
 @dataclass
@@ -118,7 +122,7 @@ def collect_inbound(course_dir, assignment):
     for sub in graded:
         shutil.copytree(sub.folder, target / sub.student / assignment, symlinks=True,
                         ignore=shutil.ignore_patterns(*NBGRADER_FILES))
-    (target / RECORD).write_text(json.dumps([asdict(s) for s in found.values()], indent=2))
+    record_path(course_dir, assignment).write_text(json.dumps([asdict(s) for s in found.values()], indent=2))
     _record_timestamps(course_dir, assignment, graded)
     return list(found.values())
 
@@ -140,7 +144,7 @@ def _record_timestamps(course_dir, assignment, submissions):
 
 def release_feedback(course_dir, assignment):
     """Give each graded student's feedback its submission's secret, then run ``nbgrader release_feedback``."""
-    record = Path(course_dir) / LAYOUT / assignment / RECORD
+    record = record_path(course_dir, assignment)
     if not record.is_file():
         raise SystemExit(f"no {record}: run `python -m hub collect {assignment}` and `grade` first")
     released = []
