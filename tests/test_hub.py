@@ -23,6 +23,9 @@ from conftest import REPO_ROOT
 
 ASSIGNMENT = "01_softmax_regression"
 NOTEBOOK = "softmax_regression.ipynb"
+# Unix groups are machine-wide: each run's courses get names of their own, so two
+# test modules (or two runs) never rewrite each other's nbgrader-<course> groups.
+COURSE = f"nn{uuid.uuid4().hex[:6]}"
 PROXY = REPO_ROOT / ".venv" / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 
 
@@ -204,9 +207,9 @@ def hub_machine():
     """One instructor and two students of nn101, provisioned once, assignment 1 released."""
     needs_root()
     inst, s1, s2 = unique_names(3)
-    with provisioned([("nn101", inst, "instructor"), ("nn101", s1, "student"), ("nn101", s2, "student")]) as (
+    with provisioned([(COURSE, inst, "instructor"), (COURSE, s1, "student"), (COURSE, s2, "student")]) as (
             settings, passwords, copy, python):
-        release(settings, course_of(settings, "nn101"), python)
+        release(settings, course_of(settings, COURSE), python)
         yield settings, passwords, copy, python, (inst, s1, s2)
 
 
@@ -229,10 +232,10 @@ def test_provision_makes_accounts_groups_and_the_exchange_with_the_documented_mo
         assert _mode(pwd.getpwnam(user).pw_dir) == 0o700
     exchange = Path(settings.exchange)
     assert _mode(exchange) == 0o1777
-    assert (_mode(exchange / "nn101"), _group(exchange / "nn101")) == (0o2750, "nbgrader-nn101")
-    assert (_mode(exchange / "nn101" / "inbound"), _group(exchange / "nn101" / "inbound")) == (
-        0o2733, "formgrade-nn101")
-    course = Path(course_of(settings, "nn101").course_dir)
+    assert (_mode(exchange / COURSE), _group(exchange / COURSE)) == (0o2750, f"nbgrader-{COURSE}")
+    assert (_mode(exchange / COURSE / "inbound"), _group(exchange / COURSE / "inbound")) == (
+        0o2733, f"formgrade-{COURSE}")
+    course = Path(course_of(settings, COURSE).course_dir)
     assert _mode(course) == 0o700 and pwd.getpwuid(os.stat(course).st_uid).pw_name == inst
     assert (course / "source" / ASSIGNMENT / NOTEBOOK).is_file()
     for name in ("source", "examples"):
@@ -243,7 +246,7 @@ def test_provision_makes_accounts_groups_and_the_exchange_with_the_documented_mo
                  accounts):
         done = as_user(s1, ["cat", str(path)])
         assert done.returncode != 0 and "Permission denied" in done.stderr, (path, done.stdout[:200])
-    assert as_user(s1, ["ls", str(exchange / "nn101" / "inbound")]).returncode != 0
+    assert as_user(s1, ["ls", str(exchange / COURSE / "inbound")]).returncode != 0
     # The course's code still runs for a student: the notebooks import it.
     done = as_user(s1, [str(python), "-c", "import course.data, autograder.learner.checks; print('ok')"], python)
     assert done.stdout.strip() == "ok", done.stderr[-1000:]
@@ -259,17 +262,17 @@ def test_provision_makes_accounts_groups_and_the_exchange_with_the_documented_mo
 
 def test_a_submission_is_readable_by_its_student_and_the_instructors_only(hub_machine):
     settings, _, copy, python, (inst, s1, s2) = hub_machine
-    for step in (["fetch_assignment", ASSIGNMENT, "--course=nn101"],
-                 ["submit", ASSIGNMENT, "--course=nn101"]):
+    for step in (["fetch_assignment", ASSIGNMENT, f"--course={COURSE}"],
+                 ["submit", ASSIGNMENT, f"--course={COURSE}"]):
         done = student_nbgrader(settings, s1, python, *step)
         assert done.returncode == 0, f"{step}: {done.stderr[-2000:]}"
-    inbound = Path(settings.exchange) / "nn101" / "inbound"
+    inbound = Path(settings.exchange) / COURSE / "inbound"
     submission = max(inbound.glob(f"{s1}+{ASSIGNMENT}+*"))
     files = [p for p in submission.rglob("*") if p.is_file()]
     assert {p.name for p in files} >= {NOTEBOOK, "timestamp.txt", "submission_secret.txt"}
     for path in files:
-        assert (_mode(path), _group(path)) == (0o640, "formgrade-nn101"), path
-    assert (_mode(submission), _group(submission)) == (0o770, "formgrade-nn101")
+        assert (_mode(path), _group(path)) == (0o640, f"formgrade-{COURSE}"), path
+    assert (_mode(submission), _group(submission)) == (0o770, f"formgrade-{COURSE}")
     # Another student who knows the folder's name reads nothing of it.
     for path in (submission / NOTEBOOK, submission / "submission_secret.txt"):
         done = as_user(s2, ["cat", str(path)])
@@ -282,12 +285,12 @@ def test_a_submission_is_readable_by_its_student_and_the_instructors_only(hub_ma
 
 def test_collect_takes_only_a_student_s_own_latest_submission_and_keeps_links_as_links(hub_machine):
     settings, _, copy, python, (inst, s1, s2) = hub_machine
-    course = course_of(settings, "nn101")
-    student_nbgrader(settings, s1, python, "fetch_assignment", ASSIGNMENT, "--course=nn101")  # if not yet
-    assert (Path(pwd.getpwnam(s1).pw_dir) / "nn101" / ASSIGNMENT / NOTEBOOK).is_file()
+    course = course_of(settings, COURSE)
+    student_nbgrader(settings, s1, python, "fetch_assignment", ASSIGNMENT, f"--course={COURSE}")  # if not yet
+    assert (Path(pwd.getpwnam(s1).pw_dir) / COURSE / ASSIGNMENT / NOTEBOOK).is_file()
     for _ in range(2):     # a resubmission: the later one is graded
-        assert student_nbgrader(settings, s1, python, "submit", ASSIGNMENT, "--course=nn101").returncode == 0
-    inbound = Path(settings.exchange) / "nn101" / "inbound"
+        assert student_nbgrader(settings, s1, python, "submit", ASSIGNMENT, f"--course={COURSE}").returncode == 0
+    inbound = Path(settings.exchange) / COURSE / "inbound"
     stamps = sorted(p.name.split("+")[2] for p in inbound.glob(f"{s1}+*"))
     # s2 plants a folder in s1's name, later than s1's, and hands in a link to the instructor's solution.
     forged = inbound / f"{s1}+{ASSIGNMENT}+2099-01-01 00:00:00.000000 UTC+x"

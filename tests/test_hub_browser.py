@@ -1,7 +1,7 @@
 """A class on the hub, release to returned feedback, driven through Chromium (slow).
 
 `python -m hub start` (what `make hub` runs) on a deployed copy of the
-repository (tests/test_hub.py: :func:`deploy`) with two courses: nn101 (an
+repository (tests/test_hub.py: :func:`deploy`) with two courses, called nn101 and nn202 here (each run adds a random suffix: Unix groups are machine-wide): nn101 (an
 instructor and three students) and nn202 (another instructor, the third
 student of nn101 and a student of its own). In the browser: each nn101
 student logs in with the password the hub printed, fetches assignment 1 from
@@ -33,6 +33,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,9 @@ from test_hub import (ASSIGNMENT, NOTEBOOK, PROXY, as_user, deploy, needs_root, 
 
 pytestmark = pytest.mark.slow
 
+# Unix groups are machine-wide: this run's courses get names of their own
+# (tests/test_hub.py may provision at the same time).
+C1, C2 = (f"nn{uuid.uuid4().hex[:6]}" for _ in range(2))
 KINDS = ("reference", "bug_softmax_axis0", "blank")    # what each nn101 student hands in
 
 
@@ -103,9 +107,9 @@ def hub():
     needs_root()
     inst1, s1, s2, s3, inst2, s4 = unique_names(6)
     users = {"inst1": inst1, "s1": s1, "s2": s2, "s3": s3, "inst2": inst2, "s4": s4}
-    rows = [("nn101", inst1, "instructor"), ("nn101", s1, "student"), ("nn101", s2, "student"),
-            ("nn101", s3, "student"), ("nn202", inst2, "instructor"), ("nn202", s3, "student"),
-            ("nn202", s4, "student")]
+    rows = [(C1, inst1, "instructor"), (C1, s1, "student"), (C1, s2, "student"),
+            (C1, s3, "student"), (C2, inst2, "instructor"), (C2, s3, "student"),
+            (C2, s4, "student")]
     folder = Path(tempfile.mkdtemp(prefix="nn-hub-browser-"))
     folder.chmod(0o755)
     process = None
@@ -144,7 +148,7 @@ def hub():
         from hub.provision import remove_groups, remove_users
 
         remove_users(users.values())
-        remove_groups([f"{k}-{c}" for c in ("nn101", "nn202") for k in ("nbgrader", "formgrade")]
+        remove_groups([f"{k}-{c}" for c in (C1, C2) for k in ("nbgrader", "formgrade")]
                       + list(users.values()))
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -198,7 +202,7 @@ def _fill(hub, user, kind, scratch):
 
     example = next(e for e in load_examples(ASSIGNMENT) if e.student == kind)
     build_submission(example, scratch)
-    target = Path(pwd.getpwnam(user).pw_dir) / "nn101" / ASSIGNMENT / NOTEBOOK
+    target = Path(pwd.getpwnam(user).pw_dir) / C1 / ASSIGNMENT / NOTEBOOK
     shutil.copyfile(scratch / "submitted" / kind / ASSIGNMENT / NOTEBOOK, target)
     shutil.chown(target, user, user)
 
@@ -219,7 +223,7 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
 
     started = time.monotonic()
     u = hub.users
-    nn101 = _course(hub, "nn101")
+    nn101 = _course(hub, C1)
     assert set(hub.passwords) == set(u.values()), "the hub did not print every account once"
     scratch = scratch_course(tmp_path / "answers")
     timings, memory = {}, {}
@@ -227,7 +231,7 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
     # 1. The instructor releases assignment 1, due far ahead for now.
     release(hub.settings, nn101, hub.python, duedate="2099-01-01 00:00:00 UTC")
     with browser() as chromium:
-        page = _login(chromium, hub, u["inst1"], "/services/nn101/formgrader")
+        page = _login(chromium, hub, u["inst1"], f"/services/{C1}/formgrader")
         page.wait_for_selector(f"td:has-text('{ASSIGNMENT}')", timeout=120_000)
         screenshot(page, "hub-01-instructor-formgrader-released")
         page.close()
@@ -238,7 +242,7 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
             user = u[student]
             if student == "s3":
                 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-                _instructor(hub, u["inst1"], "nn101", "-m", "nbgrader", "db", "assignment", "add", ASSIGNMENT,
+                _instructor(hub, u["inst1"], C1, "-m", "nbgrader", "db", "assignment", "add", ASSIGNMENT,
                             f"--duedate={now}")
                 time.sleep(2)
             page = _login(chromium, hub, user)
@@ -249,7 +253,7 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
             page.click("#released_assignments_list button:has-text('Fetch')")
             _wait_text(page, "#fetched_assignments_list", ASSIGNMENT)
             _fill(hub, user, kind, scratch)
-            page.goto(hub.url + f"user/{user}/lab/tree/nn101/{ASSIGNMENT}/{NOTEBOOK}?reset")
+            page.goto(hub.url + f"user/{user}/lab/tree/{C1}/{ASSIGNMENT}/{NOTEBOOK}?reset")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
             page.wait_for_selector(".validate-button", timeout=60_000)
             memory[user] = _memory_mib(user)
@@ -273,10 +277,10 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
 
         # 3. The instructor grades the exchange's submissions with the course's grade.
         course_dir = nn101.course_dir
-        collected = _instructor(hub, u["inst1"], "nn101", "-m", "hub", "collect", ASSIGNMENT)
+        collected = _instructor(hub, u["inst1"], C1, "-m", "hub", "collect", ASSIGNMENT)
         for student in ("s1", "s2", "s3"):
             assert f"{u[student]}: submitted at" in collected, collected
-        _instructor(hub, u["inst1"], "nn101", "-m", "autograder", "grade", ASSIGNMENT, "--root", course_dir,
+        _instructor(hub, u["inst1"], C1, "-m", "autograder", "grade", ASSIGNMENT, "--root", course_dir,
                     "--submissions", f"{course_dir}/hub-submissions/{ASSIGNMENT}", "--workers", "2")
         grades = _grades(course_dir)
         timings["graded"] = time.monotonic() - started
@@ -294,7 +298,7 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
         assert float(grades[u["s3"]]["score"]) == 0, grades[u["s3"]]
 
         # 4. A written answer gets its points in formgrader.
-        page = _login(chromium, hub, u["inst1"], f"/services/nn101/formgrader/submissions/{notebook_id}/")
+        page = _login(chromium, hub, u["inst1"], f"/services/{C1}/formgrader/submissions/{notebook_id}/")
         box = page.wait_for_selector(f"input.score[id='{written_cell}']", timeout=120_000)
         box.fill(str(written_max))
         box.press("Tab")
@@ -306,7 +310,7 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
         assert manual == written_max, f"formgrader did not save the written answer's points ({manual})"
 
         # 5. Feedback goes back through the exchange.
-        _instructor(hub, u["inst1"], "nn101", "-m", "hub", "feedback", ASSIGNMENT)
+        _instructor(hub, u["inst1"], C1, "-m", "hub", "feedback", ASSIGNMENT)
         with Gradebook(db_url(course_dir)) as gb:
             totals = {s: gb.find_submission(ASSIGNMENT, u[s]).score for s in ("s1", "s2", "s3")}
             max_score = gb.find_assignment(ASSIGNMENT).max_score
@@ -322,10 +326,10 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
             page.click("#submitted_assignments_list button:has-text('Fetch Feedback')")
             home = Path(pwd.getpwnam(user).pw_dir)
             deadline = time.monotonic() + 120
-            while not list(home.glob(f"nn101/{ASSIGNMENT}/feedback/*/*.html")):
+            while not list(home.glob(f"{C1}/{ASSIGNMENT}/feedback/*/*.html")):
                 assert time.monotonic() < deadline, f"{user}: no feedback fetched"
                 time.sleep(1)
-            [html] = home.glob(f"nn101/{ASSIGNMENT}/feedback/*/*.html")
+            [html] = home.glob(f"{C1}/{ASSIGNMENT}/feedback/*/*.html")
             rel = html.relative_to(home).as_posix()
             page.goto(hub.url + f"user/{user}/lab/tree/{rel}")
             page.wait_for_timeout(3000)
@@ -339,12 +343,12 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
         timings["feedback read"] = time.monotonic() - started
 
         # Nobody opens another's server, files or the formgrader.
-        s2_feedback = next(Path(pwd.getpwnam(u["s2"]).pw_dir).glob(f"nn101/{ASSIGNMENT}/feedback/*/*.html"))
+        s2_feedback = next(Path(pwd.getpwnam(u["s2"]).pw_dir).glob(f"{C1}/{ASSIGNMENT}/feedback/*/*.html"))
         rel = s2_feedback.relative_to(pwd.getpwnam(u["s2"]).pw_dir).as_posix()
         page = pages["s1"]
         for path, shot in ((f"user/{u['s2']}/files/{rel}", "s2-feedback"),
                            (f"user/{u['s2']}/lab/tree/{rel}", "s2-lab"),
-                           ("services/nn101/formgrader", "formgrader")):
+                           (f"services/{C1}/formgrader", "formgrader")):
             reply = page.goto(hub.url + path)
             page.wait_for_timeout(1000)
             screenshot(page, f"hub-07-s1-refused-{shot}")
@@ -359,7 +363,7 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
             p.close()
 
         # Two courses: nn202's instructor and student see nn202 only; the shared student sees both.
-        release(hub.settings, _course(hub, "nn202"), hub.python)
+        release(hub.settings, _course(hub, C2), hub.python)
         page = _login(chromium, hub, u["s4"])
         _open_lab(page, hub, u["s4"])
         memory[u["s4"]] = _memory_mib(u["s4"])
@@ -369,13 +373,13 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
                                             "els => els.map(e => e.textContent.trim())")
         screenshot(page, "hub-08-s4-sees-nn202-only")
         listed = page.inner_text("#nbgrader-assignment-list")
-        assert "nn101" not in listed and "nn101" not in options, (listed, options)
-        assert page.request.get(hub.url + "services/nn101/formgrader", max_redirects=0).status in (302, 403)
+        assert C1 not in listed and C1 not in options, (listed, options)
+        assert page.request.get(hub.url + f"services/{C1}/formgrader", max_redirects=0).status in (302, 403)
         page.close()
         page = _login(chromium, hub, u["inst2"], "/hub/home")
         page.wait_for_url(re.compile("/hub/home"), timeout=60_000)
-        reply = page.request.get(hub.url + "services/nn101/formgrader/manage_assignments")
-        page.goto(hub.url + "services/nn101/formgrader")
+        reply = page.request.get(hub.url + f"services/{C1}/formgrader/manage_assignments")
+        page.goto(hub.url + f"services/{C1}/formgrader")
         screenshot(page, "hub-09-inst2-refused-nn101-formgrader")
         assert reply.status == 403 or "Manage Assignments" not in reply.text(), reply.status
         page.close()
@@ -386,20 +390,20 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
         page.wait_for_timeout(1000)
         screenshot(page, "hub-10-shared-student-sees-both-courses")
         courses_shown = page.inner_text("#nbgrader-assignment-list")
-        assert "nn101" in courses_shown and "nn202" in courses_shown, courses_shown
+        assert C1 in courses_shown and C2 in courses_shown, courses_shown
         page.close()
-    for path in (Path(nn101.course_dir), Path(hub.settings.exchange) / "nn101" / "outbound" / ASSIGNMENT):
+    for path in (Path(nn101.course_dir), Path(hub.settings.exchange) / C1 / "outbound" / ASSIGNMENT):
         done = as_user(u["s4"], ["ls", str(path)])
         assert done.returncode != 0, f"{u['s4']} lists {path}"
-    assert as_user(u["s4"], ["ls", str(Path(hub.settings.exchange) / "nn101")]).returncode != 0
+    assert as_user(u["s4"], ["ls", str(Path(hub.settings.exchange) / C1)]).returncode != 0
 
     total = time.monotonic() - started
     # Stopping the hub stops every server it started and keeps the gradebook and the exchange.
-    submissions = sorted(p.name for p in (Path(hub.settings.exchange) / "nn101" / "inbound").iterdir())
+    submissions = sorted(p.name for p in (Path(hub.settings.exchange) / C1 / "inbound").iterdir())
     hub.stop()
     assert (Path(nn101.course_dir) / "gradebook.db").is_file()
-    assert sorted(p.name for p in (Path(hub.settings.exchange) / "nn101" / "inbound").iterdir()) == submissions
-    assert len(submissions) == 3 and list((Path(hub.settings.exchange) / "nn101" / "feedback").glob("*.html"))
+    assert sorted(p.name for p in (Path(hub.settings.exchange) / C1 / "inbound").iterdir()) == submissions
+    assert len(submissions) == 3 and list((Path(hub.settings.exchange) / C1 / "feedback").glob("*.html"))
     deadline = time.monotonic() + 30
     while any(_memory_mib(user) for user in (u["s1"], u["s2"], u["s3"], u["s4"])):
         assert time.monotonic() < deadline, "a user server outlived the hub"
