@@ -1,8 +1,9 @@
 """A class on the hub, release to returned feedback, driven through Chromium (slow).
 
 `python -m hub start` (what `make hub` runs) on a deployed copy of the
-repository (tests/test_hub.py: :func:`deploy`) with two courses, called nn101 and nn202 here (each run adds a random suffix: Unix groups are machine-wide): nn101 (an
-instructor and three students) and nn202 (another instructor, the third
+repository (tests/test_hub.py: :func:`deploy`) with two courses, called nn101
+and nn202 here (each run names them anew: Unix groups are machine-wide): nn101
+(an instructor and three students) and nn202 (another instructor, the third
 student of nn101 and a student of its own). In the browser: each nn101
 student logs in with the password the hub printed, fetches assignment 1 from
 the Assignment List, presses Validate on their notebook (the reference
