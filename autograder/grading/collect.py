@@ -1,12 +1,19 @@
 """Collecting submissions into nbgrader's layout, whatever shape they arrive in.
 
 Instructors get submissions as nbgrader folders (``<student>/<assignment>/*.ipynb``)
-or as an LMS download: a zip or a folder of files named after each student
-(``smith_1234_5678_softmax_regression.ipynb``) or of per-student folders. Each
-notebook is read, repaired where that is safe (old nbformat, renamed file,
-re-typed cells), and written to ``<root>/submitted/<student>/<assignment>/``.
-What cannot be repaired is reported per student, with a reason, and the other
-students are collected all the same.
+or as an LMS download, a zip or a folder, in one of the layouts of
+:mod:`autograder.grading.lms` (Canvas, Moodle, Blackboard, a folder per student). Each
+file says whose it is (the LMS's user id, never a display name) and when it
+was handed in; the student id is that LMS id, exactly
+(:func:`autograder.grading.lms.student_id`). Where a student handed in several files
+for one notebook, the newest by the LMS's own order is graded, and the flag
+says which and why. Each notebook is read, repaired where that is safe (old
+nbformat, renamed file, re-typed cells, nbgrader metadata of the wrong type),
+and written to ``<root>/submitted/<student>/<assignment>/``, with the hand-in
+time in ``timestamp.txt``, where nbgrader reads it for late penalties. What
+cannot be repaired is reported per student, with a reason, and the other
+students are collected all the same: nothing one hand-in holds stops the
+class.
 
 Collected files are what they claim to be. A submissions folder may be
 writable by students (nbgrader's exchange inbound is), so a submission is
@@ -19,26 +26,27 @@ open, so a file swapped for a link after the check is refused too. A zip
 entry that unpacks to more than a notebook can be, or that is compressed more
 than a real notebook is (a zip bomb), is refused without being unpacked.
 A submission that holds instructor-only content (solution or hidden-test
-markers, or a solution cell identical to the instructor's) is graded but
-flagged for a person to look at.
+markers, or a solution cell identical to the instructor's where that is more
+than a one-liner) is graded but flagged for a person to look at.
 """
 
 import json
 import os
-import re
 import shutil
 import stat
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
+from datetime import timezone
 from pathlib import Path
 
 import nbformat
+from nbgrader.utils import parse_utc
 
+from autograder.grading.code_similarity import nontrivial, solution_part
+from autograder.grading.lms import identify, newest, read_receipts, student_id, zip_entry_times
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
-# Canvas-style names: student, optional LATE, numeric ids, then the original name.
-LMS_NAME = re.compile(r"^(?P<student>[^_]+?)(?:_LATE)?(?:_\d+)*_(?P<rest>.+)$")
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 # A zip of a class: every entry a notebook at most, the whole at most this.
 MAX_UNPACKED_BYTES = 2 * 1024 ** 3
@@ -54,14 +62,15 @@ INSTRUCTOR_MARKERS = SOLUTION_MARKERS + ("### BEGIN HIDDEN TESTS", "### END HIDD
 class Collected:
     """What collecting found for one student."""
 
-    student: str
+    student: str                                    # the nbgrader student id
     notebooks: dict = field(default_factory=dict)   # notebook file name -> NotebookNode
     notes: list = field(default_factory=list)       # repairs made and flags: for the CSV
     error: str = ""                                 # why this student cannot be graded
-
-
-def _safe_id(name):
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "unnamed"
+    lms: str = ""                                   # the layout it came in: canvas, moodle, blackboard, folder
+    lms_id: str = ""                                # the LMS's own id of the student, as it gave it
+    display_name: str = ""                          # the name the LMS shows, if it gave one
+    submitted_at: object = None                     # datetime (UTC) the graded files were handed in, if known
+    late: bool = False                              # the LMS marked the hand-in late
 
 
 def _expected_notebooks(course_root, assignment):
@@ -114,12 +123,54 @@ def read_notebook(path):
             raise ValueError(f"{path.name} is an nbformat {nb.get('nbformat')} notebook that cannot be "
                              f"converted ({type(err).__name__})") from err
         notes.append(f"converted {path.name} from nbformat 3")
+    _check_structure(nb, path.name, notes)
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError:
         # Tolerable damage (an unknown field, say): nbgrader rewrites the cells it grades anyway.
         notes.append(f"{path.name} does not fully validate; graded as far as it goes")
     return nb, notes
+
+
+NBGRADER_FIELD_TYPES = {"grade_id": str, "points": (int, float), "solution": bool, "grade": bool,
+                        "locked": bool, "task": bool, "schema_version": int, "checksum": str}
+
+
+def _check_structure(nb, name, notes):
+    """Refuse or repair the parts of a notebook whose type is wrong, so no later step trips on them.
+
+    A cell that is not an object, or whose source is not text, is refused (it
+    cannot be graded as the learner wrote it). nbgrader metadata of the
+    wrong type (``"nbgrader": "locked"``, a numeric ``grade_id``) is removed,
+    which makes the cell an ordinary one; the release's version of a graded
+    cell is then put back by :func:`_restore_missing_cells`.
+    """
+    cells = nb.get("cells")
+    if not isinstance(cells, list):
+        raise ValueError(f"{name} has no list of cells (its 'cells' is a {type(cells).__name__})")
+    for i, cell in enumerate(cells):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise ValueError(f"{name}: cell {i + 1} is not a notebook cell: the file was edited by hand or "
+                             "damaged; hand in the notebook as Jupyter saved it")
+        source = cell.get("source", "")
+        if isinstance(source, list) and all(isinstance(line, str) for line in source):
+            cell["source"] = "".join(source)
+        elif not isinstance(source, str):
+            raise ValueError(f"{name}: cell {i + 1}'s source is a {type(source).__name__}, not text: the file was "
+                             "edited by hand or damaged; hand in the notebook as Jupyter saved it")
+        if not isinstance(cell.get("metadata", {}), dict):
+            cell["metadata"] = nbformat.NotebookNode()
+            notes.append(f"cell {i + 1}'s metadata was not an object: removed")
+        meta = cell.get("metadata", {}).get("nbgrader")
+        if meta is None:
+            continue
+        wrong = ([] if isinstance(meta, dict) else ["nbgrader"]) or [
+            key for key, kind in NBGRADER_FIELD_TYPES.items()
+            if key in meta and (not isinstance(meta[key], kind) or (kind is not bool and isinstance(meta[key], bool)))]
+        if wrong:
+            del cell["metadata"]["nbgrader"]
+            notes.append(f"cell {i + 1} had nbgrader metadata of the wrong type ({', '.join(wrong)}): made an "
+                         "ordinary cell")
 
 
 def _restore_cell_types(nb, source_nb, notes):
@@ -276,53 +327,67 @@ def _unpack(archive, into):
     return refused
 
 
-def _assign(files, layout_root, expected, assignment, other_assignments=()):
-    """student -> the files that student handed in (notebooks and anything else).
+def _assign(files, layout_root, assignment, other_assignments=(), entry_times=None, tz="UTC"):
+    """student id -> the :class:`~autograder.lms.Handin` s of that student (notebooks and anything else).
 
     Files in a folder named after another of the course's assignments belong
     to that assignment (a course's own ``submitted/`` holds them all), so
-    they are left out rather than taken for this one's.
+    they are left out rather than taken for this one's. Blackboard's
+    receipts are read for names, not graded.
     """
+    receipts = read_receipts(files)
     found = {}
     for path in files:
         rel = path.relative_to(layout_root)
         if any(part in other_assignments for part in rel.parts[:-1]):
             continue
-        if len(rel.parts) >= 3 and rel.parts[-2] == assignment:      # nbgrader: <student>/<assignment>/x.ipynb
-            student = rel.parts[-3]
-        elif len(rel.parts) >= 2:                                      # LMS: a folder per student
-            student = rel.parts[0].split("_")[0] if "_assignsubmission_" in rel.parts[0] else rel.parts[0]
-        else:                                                          # LMS: files named after students
-            match = LMS_NAME.match(path.name)
-            student = match.group("student") if match else path.stem
-        found.setdefault(_safe_id(student), []).append(path)
+        if len(rel.parts) == 1 and path.suffix == ".txt" and path.name.removesuffix(".txt") in receipts:
+            continue
+        handin = identify(path, layout_root, assignment, entry_times, receipts, tz)
+        found.setdefault(student_id(handin.lms_id), []).append(handin)
     return found
 
 
-def _intended_name(path, expected):
+def _collision(handins):
+    """Why these hand-ins, which map to one student id, are not one student's; "" if they are."""
+    owners = {}
+    for h in handins:
+        owners.setdefault((h.lms, h.lms_id), h)
+    if len(owners) < 2:
+        return ""
+    (_, first), (_, second) = list(owners.items())[:2]
+    return (f"{first.shown} ({first.lms} id {first.lms_id!r}) and {second.shown} ({second.lms} id "
+            f"{second.lms_id!r}) map to the same student id: rename one folder or file and grade again")
+
+
+def _intended_name(name, expected):
     """Which of the assignment's notebooks a file is, from its name; None if unclear."""
-    if path.name in expected:
-        return path.name
-    for name in expected:
-        if path.name.endswith(name) or path.stem.startswith(Path(name).stem):
-            return name
+    if name in expected:
+        return name
+    for wanted in expected:
+        if name.endswith(wanted) or Path(name).stem.startswith(Path(wanted).stem):
+            return wanted
     return next(iter(expected)) if len(expected) == 1 else None
 
 
-def collect(submissions, course_root, assignment):
+def collect(submissions, course_root, assignment, tz="UTC"):
     """Normalise ``submissions`` into ``<course_root>/submitted/<student>/<assignment>/``.
 
     Parameters
     ----------
     submissions : path
-        An nbgrader-style folder, an LMS folder, or a zip of either.
+        An nbgrader-style folder, an LMS download (folder or zip: see
+        :mod:`autograder.grading.lms`), or a zip of either.
     course_root : path
         The course folder (its ``source/<assignment>`` names the notebooks).
+    tz : str
+        The time zone of times that carry none: zip entry dates and
+        Blackboard's attempt times.
 
     Returns
     -------
     list of Collected
-        One per student found, in name order; those with ``error`` set are
+        One per student found, in id order; those with ``error`` set are
         not written and should be reported, not graded.
     """
     submissions, course_root = Path(submissions), Path(course_root)
@@ -330,9 +395,11 @@ def collect(submissions, course_root, assignment):
     if not expected:
         raise ValueError(f"no assignment {assignment!r} in {course_root / SOURCE_DIR}")
     with tempfile.TemporaryDirectory(prefix="nn-collect-") as tmp:
+        entry_times = None
         if submissions.is_file() and zipfile.is_zipfile(submissions):
             layout_root = Path(tmp).resolve()
             refused = _unpack(submissions, layout_root)
+            entry_times = zip_entry_times(submissions, layout_root, tz)
         elif submissions.is_dir():
             layout_root = submissions
             refused = refused_entries(layout_root)
@@ -341,17 +408,22 @@ def collect(submissions, course_root, assignment):
         files = _files(layout_root)
         others = {p.name for p in (course_root / SOURCE_DIR).iterdir() if p.is_dir()} - {assignment}
         out = []
-        owners = _assign(files + sorted(refused), layout_root, expected, assignment, others)
-        for student, paths in sorted(owners.items()):
-            reasons = [refused[p] for p in paths if p in refused]
-            if reasons:
-                out.append(Collected(student, error="; ".join(reasons)))
+        owners = _assign(files + sorted(refused), layout_root, assignment, others, entry_times, tz)
+        for student, handins in sorted(owners.items()):
+            first = handins[0]
+            who = dict(lms=first.lms, lms_id=first.lms_id,
+                       display_name=next((h.display_name for h in handins if h.display_name), ""))
+            reasons = [refused[h.path] for h in handins if h.path in refused]
+            collision = _collision(handins)
+            if reasons or collision:
+                out.append(Collected(student, error=collision or "; ".join(reasons), **who))
                 continue
-            notebooks = [p for p in paths if p.suffix == ".ipynb"]
-            result = _collect_student(student, notebooks, expected, course_root, assignment, layout_root)
-            extra = len(paths) - len(notebooks)
-            if extra:
-                result.notes.append(f"{extra} files that are not notebooks were ignored")
+            try:
+                result = _collect_student(student, handins, expected, course_root, assignment, layout_root)
+            except Exception as err:  # noqa: BLE001: one hand-in, however odd, never stops the class
+                result = Collected(student, error=f"could not be collected ({type(err).__name__}): hand the "
+                                                  "notebook in again, or look at it by hand")
+            result.lms, result.lms_id, result.display_name = who["lms"], who["lms_id"], who["display_name"]
             out.append(result)
     return out
 
@@ -377,28 +449,62 @@ def instructor_content(nb, source_nb):
         if markers:
             found.append(f"instructor-only marker {markers[0]!r} in cell {_grade_id(cell) or cell.get('id')}")
         reference = solutions.get(_grade_id(cell))
-        if reference and cell.source.strip() in (reference.strip(), _solution_text(reference)):
+        # A one-line solution (`return x @ a.T`) is what everyone writes: only a longer one says "copied".
+        if (reference and nontrivial(solution_part(reference))
+                and cell.source.strip() in (reference.strip(), _solution_text(reference))):
             found.append(f"cell {_grade_id(cell)} is identical to the instructor's solution")
     return found
 
 
-def _collect_student(student, paths, expected, course_root, assignment, layout_root):
-    result = Collected(student)
-    chosen = {}
-    for path in sorted(paths, key=lambda p: p.lstat().st_mtime):
-        name = _intended_name(path, expected)
-        if name is None:
-            result.notes.append(f"ignored {path.name}: not one of {', '.join(expected)}")
+def _nbgrader_timestamp(stamps):
+    """The time in nbgrader's ``timestamp.txt``, as UTC; None if there is none or it does not parse."""
+    for stamp in stamps:
+        try:
+            when = parse_utc(_read_regular_file(stamp.path, 1000).decode("utf-8", "replace").strip())
+            return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        except (ValueError, OverflowError):
             continue
-        if name != path.name:
-            result.notes.append(f"renamed {path.name} to {name}")
-        if name in chosen:
-            result.notes.append(f"several files for {name}: graded the newest, {path.name}")
-        chosen[name] = path
+    return None
+
+
+def _collect_student(student, handins, expected, course_root, assignment, layout_root):
+    result = Collected(student)
+    by_name = {}
+    # nbgrader's own collect writes the hand-in time beside the notebooks.
+    stamps = [h for h in handins if h.path.name == "timestamp.txt"]
+    handins = [h for h in handins if h not in stamps]
+    for handin in handins:
+        if handin.path.suffix != ".ipynb":
+            continue
+        name = _intended_name(handin.filename, expected)
+        if name is None:
+            result.notes.append(f"ignored {handin.shown}: not one of {', '.join(expected)}")
+            continue
+        by_name.setdefault(name, []).append(handin)
+    extra = sum(1 for h in handins if h.path.suffix != ".ipynb")
+    if extra:
+        result.notes.append(f"{extra} files that are not notebooks were ignored")
+    chosen, graded = {}, []
+    for name, candidates in by_name.items():
+        try:
+            best, why = newest(candidates)
+        except ValueError as err:
+            result.error = str(err)
+            return result
+        if why:
+            result.notes.append(why)
+        if best.filename != name and best.lms in ("folder", "file"):
+            result.notes.append(f"renamed {best.path.name} to {name}")
+        chosen[name] = best.path
+        graded.append(best)
     for name in expected:
         if name not in chosen:
             result.error = f"no {name} in the submission"
             return result
+    times = [h.submitted_at for h in graded if h.submitted_at]
+    result.submitted_at = _nbgrader_timestamp(stamps) or (max(times) if times else None)
+    result.late = any(h.late for h in graded)
+    paths = [h.path for h in handins]
     flags = []
     for name, path in chosen.items():
         try:
@@ -432,6 +538,10 @@ def _collect_student(student, paths, expected, course_root, assignment, layout_r
     for name, nb in result.notebooks.items():
         if not (target / name).exists():
             nbformat.write(nb, target / name)
+    if result.submitted_at and not (target / "timestamp.txt").exists():
+        # nbgrader's autograde reads the hand-in time here, and its
+        # AssignLatePenalties compares it with the due date.
+        (target / "timestamp.txt").write_text(result.submitted_at.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
     # Flags, unlike repairs, change no file: added after the in-place check above.
     result.notes += flags
     return result

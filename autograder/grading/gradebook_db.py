@@ -6,6 +6,7 @@ checks, before anything is graded, that the gradebook can be opened, and says
 which one it could not open without printing its password.
 """
 
+import contextlib
 import time
 
 from nbgrader.api import Course, Gradebook, InvalidEntry
@@ -97,21 +98,67 @@ def check_gradebook(url, course_id=""):
 def add_students(url, students, attempts=5):
     """Make sure the gradebook has a row for each student before grading starts.
 
+    ``students`` is a list of ids, or a mapping of id -> roster fields
+    (``first_name``, ``last_name``, ``lms_user_id``): a field is written
+    where the gradebook has none, so a roster imported with ``nbgrader db
+    student import`` is never overwritten by an LMS's shorter name.
+
     nbgrader's autograde adds a missing student itself, but two grade
     commands (on two assignments of one class) doing so at once can insert
     the same student twice, and the second insert fails. Here the loser of
     that race just tries again and finds the row.
     """
     url = with_driver(url)
+    roster = students if isinstance(students, dict) else dict.fromkeys(students, {})
     for attempt in range(attempts):
         try:
             with Gradebook(url) as gb:
-                known = {student.id for student in gb.students}
-                for student in students:
-                    if student not in known:
-                        gb.add_student(student)
+                known = {student.id: student for student in gb.students}
+                for student, fields in roster.items():
+                    row = known.get(student) or gb.add_student(student)
+                    named = row.first_name or row.last_name
+                    changes = {key: value for key, value in fields.items() if value and not getattr(row, key)
+                               and not (key in ("first_name", "last_name") and named)}
+                    for key, value in changes.items():
+                        setattr(row, key, value)
+                    if changes:
+                        gb.db.commit()
             return
         except InvalidEntry:
             if attempt == attempts - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))
+
+
+@contextlib.contextmanager
+def shared_engines():
+    """Inside, nbgrader's gradebooks share one SQLAlchemy engine per database URL, and its connections.
+
+    nbgrader opens a new engine for every ``Gradebook`` it makes, and
+    disposes of it on close: eight or so per submission, each one a new
+    connection (a login, on a server) and every query compiled anew. A
+    process that grades or records submission after submission keeps them,
+    and closes them on the way out. Only the connection pool is kept: every
+    ``Gradebook`` still has its own session and transactions.
+    """
+    import nbgrader.api
+    from sqlalchemy.engine import Engine
+
+    original, engines = nbgrader.api.create_engine, {}
+
+    def shared(url, **kwargs):
+        key = (str(url), tuple(sorted(kwargs.items())))
+        if key not in engines:
+            engine = original(url, **kwargs)
+            # Gradebook.close() disposes of its engine; here that waits for the end of the block.
+            engine.dispose = lambda close=True: None
+            engines[key] = engine
+        return engines[key]
+
+    nbgrader.api.create_engine = shared
+    try:
+        yield
+    finally:
+        nbgrader.api.create_engine = original
+        for engine in engines.values():
+            Engine.dispose(engine)
