@@ -248,7 +248,7 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
                 time.sleep(2)
             page = _login(chromium, hub, user)
             _open_lab(page, hub, user)
-            panel = _assignment_list(page, hub, user)
+            _assignment_list(page, hub, user)
             _wait_text(page, "#released_assignments_list", ASSIGNMENT)
             screenshot(page, f"hub-02-{student}-assignment-list")
             page.click("#released_assignments_list button:has-text('Fetch')")
