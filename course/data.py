@@ -39,8 +39,10 @@ def dataset_path(dataset_name):
 def _how_to_restore(dataset_name):
     script = BUILD_SCRIPTS.get(dataset_name)
     rel = f"data/{dataset_name.upper()}/{dataset_name}.npz"
+    if not (REPO_ROOT / ".git").exists():  # the student pack: no history, no build script
+        return f"restore {rel} from the course's zip you unpacked"
     fix = f"restore it with `git checkout -- {rel}`"
-    if script:
+    if script and (REPO_ROOT / script).is_file():
         fix += f" or rebuild it with `python {script}`"
     return fix
 

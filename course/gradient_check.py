@@ -19,8 +19,8 @@ def _central_differences(J, theta, h):
     """Central-difference gradient of ``J`` at ``theta`` (any shape, left unchanged).
 
     Private on purpose: it is what assignment 2's graded
-    ``computeNumericalGradient`` computes, so no notebook may import it (see
-    ``tests/test_no_giveaways.py``). The public helpers below use it and hand
+    ``computeNumericalGradient`` computes, so no notebook may import it (a
+    test of the course checks). The public helpers below use it and hand
     out only relative errors.
     """
     theta = np.array(theta, dtype=np.float64)  # a private copy: the caller's array is never touched

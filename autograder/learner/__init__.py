@@ -1,0 +1,1 @@
+"""What a learner's kernel and JupyterLab import; what the student pack ships."""
