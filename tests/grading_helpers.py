@@ -3,12 +3,14 @@
 import shutil
 
 import nbformat
-
-from autograder import pipeline
-from autograder.examples import build_submission, load_examples
-from autograder.sandbox import bwrap_available
-from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from conftest import REPO_ROOT
+
+from autograder.coursedir.release import release
+from autograder.grading.autograde import autograde
+from autograder.grading.results import results
+from autograder.sandbox.kernel import bwrap_available
+from autograder.settings import RELEASE_DIR, SOURCE_DIR
+from examples.example_class import build_submission, load_examples
 
 ASSIGNMENT = "01_softmax_regression"
 NOTEBOOK = "softmax_regression.ipynb"
@@ -21,7 +23,7 @@ NO_SANDBOX_FLAG = [] if SANDBOX else ["--no-sandbox"]
 def make_course(root):
     """A course folder with assignment 1 released and registered in its gradebook."""
     shutil.copytree(REPO_ROOT / SOURCE_DIR / ASSIGNMENT, root / SOURCE_DIR / ASSIGNMENT)
-    pipeline.release(root, [ASSIGNMENT])
+    release(root, [ASSIGNMENT])
     return root
 
 
@@ -52,8 +54,8 @@ def submit_example(root, name):
 
 
 def grade(root, student, engine="trusted", overrides=None):
-    pipeline.autograde(root, ASSIGNMENT, student, engine, overrides)
-    return {r.student: r for r in pipeline.results(root, ASSIGNMENT)}[student]
+    autograde(root, ASSIGNMENT, student, engine, overrides)
+    return {r.student: r for r in results(root, ASSIGNMENT)}[student]
 
 
 def autograded_outputs(root, student):

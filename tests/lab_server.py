@@ -21,8 +21,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from conftest import REPO_ROOT
+
+from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
 MAKE_LAB_RECIPE = "JUPYTER_CONFIG_PATH=$(CURDIR)/autograder $(BIN)/jupyter lab --notebook-dir=$(CURDIR) $(LAB_FLAGS)"
 

@@ -10,11 +10,11 @@ import re
 import nbformat
 import numpy as np
 import pytest
+from conftest import REPO_ROOT
 
-from autograder import checks
+from autograder.learner import checks
 from course.backprop_steps import STEPS, compare_steps
 from course.gradient_check import gradient_error
-from conftest import REPO_ROOT
 
 NOTEBOOK = REPO_ROOT / "source" / "03_backprop_network" / "backprop_network.ipynb"
 

@@ -15,10 +15,12 @@ import zipfile
 
 import nbformat
 import pytest
-
-from autograder import pipeline
-from autograder.examples import build_submission, load_examples
 from grading_helpers import ASSIGNMENT, NO_SANDBOX_FLAG, NOTEBOOK, SANDBOX, make_course
+
+from autograder.grading.batch import grade_class
+from autograder.grading.options import GradingOptions
+from autograder.grading.results import results, set_manual_grades
+from examples.example_class import build_submission, load_examples
 
 pytestmark = pytest.mark.slow
 
@@ -83,8 +85,8 @@ def mangled_class(tmp_path_factory):
             zf.write(path, path.relative_to(incoming))
         zf.writestr("zipped_1234_5678_softmax_regression.ipynb", nbformat.writes(reference))
     root = make_course(tmp / "course")
-    report = pipeline.grade_class(root, ASSIGNMENT, tmp / "download.zip", workers=2, progress=False,
-                                  sandbox=SANDBOX)
+    report = grade_class(root, ASSIGNMENT, tmp / "download.zip",
+                         GradingOptions(workers=2, progress=False, sandbox=SANDBOX))
     with open(report.csv_path) as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     return report, rows
@@ -136,7 +138,7 @@ def test_grading_reports_come_from_the_grader_and_stay_with_it(mangled_class):
 
 def _scores(root):
     return {(r.student, t.grade_id): (t.points, t.needs_manual_grade)
-            for r in pipeline.results(root, ASSIGNMENT) for t in r.tests}
+            for r in results(root, ASSIGNMENT) for t in r.tests}
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +157,7 @@ def small_class(tmp_path_factory):
 
 def test_a_killed_batch_rerun_ends_with_the_same_gradebook(small_class):
     uninterrupted, interrupted = small_class
-    pipeline.grade_class(uninterrupted, ASSIGNMENT, workers=1, progress=False, sandbox=SANDBOX)
+    grade_class(uninterrupted, ASSIGNMENT, options=GradingOptions(workers=1, progress=False, sandbox=SANDBOX))
     process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--root", str(interrupted),
                                 "--workers", "1", *NO_SANDBOX_FLAG], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
@@ -165,7 +167,7 @@ def test_a_killed_batch_rerun_ends_with_the_same_gradebook(small_class):
     os.killpg(process.pid, signal.SIGKILL)    # midway: one submission done, one probably half-graded
     process.wait()
     assert 1 <= len(list(interrupted.glob("autograded/*/*/.graded-from"))) < 4
-    report = pipeline.grade_class(interrupted, ASSIGNMENT, workers=1, progress=False, sandbox=SANDBOX)
+    report = grade_class(interrupted, ASSIGNMENT, options=GradingOptions(workers=1, progress=False, sandbox=SANDBOX))
     assert report.skipped, "the rerun should not regrade what was finished"
     assert _scores(interrupted) == _scores(uninterrupted)
 
@@ -173,9 +175,9 @@ def test_a_killed_batch_rerun_ends_with_the_same_gradebook(small_class):
 def test_manual_grades_survive_regrading(small_class):
     root = small_class[0]
     # A no-op if the test above graded it.
-    pipeline.grade_class(root, ASSIGNMENT, workers=2, progress=False, sandbox=SANDBOX)
-    pipeline.set_manual_grades(root, ASSIGNMENT, "reference", {"written_batch_softmax": 4})
-    pipeline.grade_class(root, ASSIGNMENT, workers=2, force=True, progress=False, sandbox=SANDBOX)
-    result = {r.student: r for r in pipeline.results(root, ASSIGNMENT)}["reference"]
+    grade_class(root, ASSIGNMENT, options=GradingOptions(workers=2, progress=False, sandbox=SANDBOX))
+    set_manual_grades(root, ASSIGNMENT, "reference", {"written_batch_softmax": 4})
+    grade_class(root, ASSIGNMENT, options=GradingOptions(workers=2, force=True, progress=False, sandbox=SANDBOX))
+    result = {r.student: r for r in results(root, ASSIGNMENT)}["reference"]
     written = next(t for t in result.tests if t.grade_id == "written_batch_softmax")
     assert written.points == 4

@@ -9,11 +9,15 @@ machine, not the learners. Runs with or without bubblewrap.
 import hashlib
 
 import pytest
-
-from autograder import pipeline
-from autograder.canary import CanaryError, check_environment
-from autograder.sandbox import bwrap_available
 from grading_helpers import ASSIGNMENT, make_course, submit_example
+
+from autograder.grading.autograde import autograde
+from autograder.grading.batch import grade_class
+from autograder.grading.canary import CanaryError, check_environment
+from autograder.grading.options import GradingOptions
+from autograder.grading.results import results
+from autograder.grading.selfcheck import check_notebook
+from autograder.sandbox.kernel import bwrap_available
 
 pytestmark = pytest.mark.slow
 
@@ -35,8 +39,8 @@ def course(tmp_path_factory):
 def test_a_sandbox_that_cannot_start_python_stops_the_batch_before_the_gradebook(course):
     before = _digest(course / "gradebook.db")
     with pytest.raises(CanaryError) as raised:
-        pipeline.grade_class(course, ASSIGNMENT, workers=1, progress=False, overrides=BROKEN,
-                             sandbox=bwrap_available())
+        grade_class(course, ASSIGNMENT, options=GradingOptions(workers=1, progress=False, overrides=BROKEN,
+                                                               sandbox=bwrap_available()))
     message = str(raised.value)
     assert "could not start Python" in message, message
     assert "/nonexistent-python-home" in message, "the sandbox's stderr should name the cause"
@@ -47,8 +51,8 @@ def test_a_sandbox_that_cannot_start_python_stops_the_batch_before_the_gradebook
 
 
 def test_the_learner_is_never_blamed_for_a_kernel_that_did_not_start(course):
-    pipeline.autograde(course, ASSIGNMENT, "reference", overrides=BROKEN)   # past the canary, on purpose
-    result = {r.student: r for r in pipeline.results(course, ASSIGNMENT)}["reference"]
+    autograde(course, ASSIGNMENT, "reference", overrides=BROKEN)   # past the canary, on purpose
+    result = {r.student: r for r in results(course, ASSIGNMENT)}["reference"]
     assert "environment" in result.flags
     assert all("not a fault of your code" in message for message in result.messages.values()), result.messages
 
@@ -56,7 +60,7 @@ def test_the_learner_is_never_blamed_for_a_kernel_that_did_not_start(course):
 def test_check_stops_too_and_says_why(course):
     notebook = next((course / "submitted" / "reference" / ASSIGNMENT).glob("*.ipynb"))
     with pytest.raises(CanaryError, match="could not start Python"):
-        pipeline.check_notebook(notebook, overrides=BROKEN)
+        check_notebook(notebook, overrides=BROKEN)
 
 
 def test_a_working_environment_passes_once_per_run(course, tmp_path):

@@ -1,4 +1,4 @@
-"""autograder.checks: what every notebook test relies on when it calls learner code."""
+"""autograder.learner.checks: what every notebook test relies on when it calls learner code."""
 
 import sys
 import warnings
@@ -6,8 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder import checks
-from autograder.checks import CheckFailure
+from autograder.learner import checks
+from autograder.learner.checks import CheckFailure
 
 
 def test_call_returns_plain_float_copies():

@@ -14,12 +14,14 @@ import time
 
 import nbformat
 import pytest
-
-from autograder import pipeline
-from autograder.executors.dask_cluster import DaskCluster
-from autograder.settings import RESUME_MARKER, db_url
-from grading_helpers import ASSIGNMENT, NOTEBOOK, NO_SANDBOX_FLAG, SANDBOX, make_course, submit_example
+from grading_helpers import ASSIGNMENT, NO_SANDBOX_FLAG, NOTEBOOK, SANDBOX, make_course, submit_example
 from services import dask_cluster, free_port
+
+from autograder.cluster.dask_executor import DaskCluster
+from autograder.grading.batch import grade_class
+from autograder.grading.options import GradingOptions
+from autograder.grading.results import results
+from autograder.settings import RESUME_MARKER, db_url
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +82,7 @@ def _kill_a_busy_worker(cluster, name, killed):
 
 def test_a_worker_killed_mid_batch_changes_nothing(tmp_path, cluster):
     local = _class(tmp_path / "local", CLASS)
-    expected = pipeline.grade_class(local, ASSIGNMENT, workers=2, progress=False, sandbox=SANDBOX)
+    expected = grade_class(local, ASSIGNMENT, options=GradingOptions(workers=2, progress=False, sandbox=SANDBOX))
     assert not expected.errors
     remote = _class(tmp_path / "remote", CLASS, seed_from=local)
 
@@ -89,7 +91,8 @@ def test_a_worker_killed_mid_batch_changes_nothing(tmp_path, cluster):
     killer.start()
     executor = DaskCluster(cluster.address, retries=1)
     try:
-        report = pipeline.grade_class(remote, ASSIGNMENT, progress=False, sandbox=SANDBOX, executor=executor)
+        report = grade_class(remote, ASSIGNMENT, options=GradingOptions(progress=False, sandbox=SANDBOX),
+                             executor=executor)
     finally:
         executor.close()
         killer.join()
@@ -156,4 +159,4 @@ def test_a_lost_scheduler_stops_the_command_and_a_rerun_resumes(tmp_path):
     assert command.returncode == 0, output
     assert f"not regraded (use --force): {', '.join(graded)}" in output, output
     assert markers() == ["blank", "bug_grad_sign", "reference"]
-    assert {r.student for r in pipeline.results(root, ASSIGNMENT)} == {"reference", "blank", "bug_grad_sign"}
+    assert {r.student for r in results(root, ASSIGNMENT)} == {"reference", "blank", "bug_grad_sign"}

@@ -3,11 +3,11 @@
 import shutil
 
 import nbformat
-
-from autograder import pipeline
-from autograder.collect import collect
-from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from conftest import REPO_ROOT
+
+from autograder.coursedir.release import release
+from autograder.grading.collect import collect
+from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
 FIRST, SECOND = "01_softmax_regression", "02_gradient_checking"
 
@@ -22,7 +22,7 @@ def test_a_course_submitted_folder_gives_each_assignment_only_its_own_notebooks(
     course = tmp_path / "course"
     for assignment in (FIRST, SECOND):
         shutil.copytree(REPO_ROOT / SOURCE_DIR / assignment, course / SOURCE_DIR / assignment)
-    pipeline.release(course, [FIRST, SECOND])
+    release(course, [FIRST, SECOND])
     incoming = tmp_path / "incoming"
     for student, assignments in {"both": (FIRST, SECOND), "first_only": (FIRST,)}.items():
         for assignment in assignments:

@@ -7,11 +7,11 @@ import sys
 
 import nbformat
 import pytest
-
-from autograder.examples import build_submission, load_examples
-from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from conftest import REPO_ROOT
 from grading_helpers import NO_SANDBOX_FLAG
+
+from autograder.settings import RELEASE_DIR, SOURCE_DIR
+from examples.example_class import build_submission, load_examples
 
 ASSIGNMENT = "01_softmax_regression"
 RELEASED = REPO_ROOT / RELEASE_DIR / ASSIGNMENT / "softmax_regression.ipynb"

@@ -7,8 +7,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import REPO_ROOT
+
 from course import data
 
 NPZ = REPO_ROOT / "data" / "MINI_MNIST" / "mini_mnist.npz"

@@ -6,9 +6,8 @@ import tomllib
 
 import pytest
 import yaml
-from packaging.specifiers import SpecifierSet
-
 from conftest import REPO_ROOT
+from packaging.specifiers import SpecifierSet
 
 
 def _pins(lines):

@@ -10,14 +10,15 @@ import shutil
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import REPO_ROOT
 from nbconvert.exporters import HTMLExporter
 
-from autograder import pipeline
-from autograder.examples import grade_example_class, load_examples
-from autograder.feedback import CSP_META, MISSING_ALT, add_missing_alt
-from conftest import REPO_ROOT
+from autograder.coursedir.release import assignments
+from autograder.grading.autograde import generate_feedback
+from autograder.grading.feedback import CSP_META, MISSING_ALT, add_missing_alt
+from examples.example_class import grade_example_class, load_examples
 
-ASSIGNMENTS = pipeline.assignments(REPO_ROOT)
+ASSIGNMENTS = assignments(REPO_ROOT)
 pytestmark = pytest.mark.slow
 
 
@@ -93,7 +94,7 @@ def test_feedback_pages_are_the_pages_stock_nbgrader_writes(graded, tmp_path):
     assignment, root, results = graded
     stock_root = tmp_path / "class"
     shutil.copytree(root, stock_root)
-    pipeline.generate_feedback(stock_root, assignment, overrides={"GenerateFeedback": {"exporter_class": HTMLExporter}})
+    generate_feedback(stock_root, assignment, overrides={"GenerateFeedback": {"exporter_class": HTMLExporter}})
     for example, _ in results:
         ours, = (root / "feedback" / example.student / assignment).glob("*.html")
         stock, = (stock_root / "feedback" / example.student / assignment).glob("*.html")

@@ -3,9 +3,14 @@
 import numpy as np
 import pytest
 
-from autograder.checks import CheckFailure
-from course.gradient_check import (_central_differences, check_gradient_steps, directional_check,
-                                   gradient_error, sparse_check)
+from autograder.learner.checks import CheckFailure
+from course.gradient_check import (
+    _central_differences,
+    check_gradient_steps,
+    directional_check,
+    gradient_error,
+    sparse_check,
+)
 
 A = np.random.default_rng(0).normal(size=(6, 6))
 A = A + A.T

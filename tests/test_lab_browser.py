@@ -15,12 +15,12 @@ import time
 
 import nbformat
 import pytest
-
-from autograder.checks import not_implemented_message
-from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from browser import browser, screenshot
 from conftest import REPO_ROOT
 from lab_server import jupyter_lab, scratch_course
+
+from autograder.learner.checks import not_implemented_message
+from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
 pytestmark = pytest.mark.slow
 

@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from autograder.limits import LimitSpec, LimitsUnavailable
-from autograder.limits.cgroup_v1 import ROOT, CgroupV1
 from grading_helpers import fork_bomb
+
+from autograder.sandbox.limits import LimitSpec, LimitsUnavailable
+from autograder.sandbox.limits.cgroup_v1 import ROOT, CgroupV1
 
 FORK_BOMB = fork_bomb(child_seconds=30)
 SPEC = LimitSpec(memory_bytes=300 << 20, max_processes=30, cpu_seconds=60, file_bytes=8 << 20)

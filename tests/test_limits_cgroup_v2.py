@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from autograder.limits import LimitSpec, LimitsUnavailable, open_limits
-from autograder.limits.cgroup_v2 import CgroupV2, oom_events, own_cgroup
+from autograder.sandbox.limits import LimitSpec, LimitsUnavailable, open_limits
+from autograder.sandbox.limits.cgroup_v2 import CgroupV2, oom_events, own_cgroup
 
 SPEC = LimitSpec(memory_bytes=400 << 20, max_processes=40, cpu_seconds=60, file_bytes=64 << 20)
 

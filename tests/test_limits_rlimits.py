@@ -11,10 +11,10 @@ import subprocess
 import sys
 
 import pytest
-
-from autograder.limits import LimitSpec
-from autograder.limits.rlimits import Rlimits, processes_of
 from grading_helpers import fork_bomb
+
+from autograder.sandbox.limits import LimitSpec
+from autograder.sandbox.limits.rlimits import Rlimits, processes_of
 
 FORK_BOMB = fork_bomb(child_seconds=5)
 SPEC = LimitSpec(memory_bytes=300 << 20, max_processes=20, cpu_seconds=2, file_bytes=8 << 20)

@@ -12,9 +12,8 @@ import subprocess
 import sys
 
 import pytest
-
-from grading_helpers import ASSIGNMENT, NOTEBOOK, make_course, submit_example
 from conftest import REPO_ROOT
+from grading_helpers import ASSIGNMENT, NOTEBOOK, make_course, submit_example
 
 pytestmark = pytest.mark.slow
 

@@ -39,9 +39,9 @@ import textwrap
 
 import nbformat
 import pytest
+from conftest import REPO_ROOT
 
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
-from conftest import REPO_ROOT
 
 MIN_STATEMENT = 30
 #: course helpers that compute what a graded function computes: helper -> graded name

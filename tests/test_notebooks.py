@@ -1,10 +1,10 @@
 """Every instructor notebook runs top to bottom, solutions in, without an error."""
 
 import pytest
-
-from autograder.settings import SOURCE_DIR
 from conftest import REPO_ROOT
 from executed_notebooks import executed
+
+from autograder.settings import SOURCE_DIR
 
 NOTEBOOKS = sorted((REPO_ROOT / SOURCE_DIR).glob("*/*.ipynb"))
 

@@ -12,15 +12,18 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from autograder import pipeline
-from autograder.examples import build_submission, load_examples
-from autograder.executors.dask_cluster import DaskCluster
-from autograder.nbgrader_api import GradingError
-from autograder.settings import SOURCE_DIR, with_driver
 from conftest import REPO_ROOT
-from grading_helpers import ASSIGNMENT, NOTEBOOK, NO_SANDBOX_FLAG, SANDBOX, make_course, submit_example
+from grading_helpers import ASSIGNMENT, NO_SANDBOX_FLAG, NOTEBOOK, SANDBOX, make_course, submit_example
 from services import dask_cluster, free_port, postgres_server
+
+from autograder.cluster.dask_executor import DaskCluster
+from autograder.coursedir.nbgrader_api import GradingError
+from autograder.coursedir.release import release
+from autograder.grading.batch import grade_class
+from autograder.grading.options import GradingOptions
+from autograder.grading.results import results
+from autograder.settings import SOURCE_DIR, with_driver
+from examples.example_class import build_submission, load_examples
 
 pytestmark = pytest.mark.slow
 
@@ -34,7 +37,7 @@ def server():
 
 
 def _scores(root, assignment, url):
-    return {r.student: r.score for r in pipeline.results(root, assignment, db=url)}
+    return {r.student: r.score for r in results(root, assignment, db=url)}
 
 
 def test_manual_grades_in_postgres_survive_a_forced_regrade_on_the_cluster(tmp_path, server):
@@ -45,7 +48,7 @@ def test_manual_grades_in_postgres_survive_a_forced_regrade_on_the_cluster(tmp_p
     (root / "gradebook.db").unlink()  # make_course registered the assignment there
     for student in ("reference", "blank"):
         submit_example(root, student)
-    report = pipeline.grade_class(root, ASSIGNMENT, workers=2, db=url, progress=False, sandbox=SANDBOX)
+    report = grade_class(root, ASSIGNMENT, options=GradingOptions(workers=2, db=url, progress=False, sandbox=SANDBOX))
     assert not report.errors, report.errors
     assert _scores(root, ASSIGNMENT, url) == {"reference": 90, "blank": 0}
     assert not (root / "gradebook.db").exists()  # nothing went to SQLite
@@ -61,8 +64,8 @@ def test_manual_grades_in_postgres_survive_a_forced_regrade_on_the_cluster(tmp_p
     with dask_cluster(workers=1) as cluster:
         executor = DaskCluster(cluster.address)
         try:
-            again = pipeline.grade_class(root, ASSIGNMENT, force=True, db=url, progress=False, sandbox=SANDBOX,
-                                         executor=executor)
+            options = GradingOptions(force=True, db=url, progress=False, sandbox=SANDBOX)
+            again = grade_class(root, ASSIGNMENT, options=options, executor=executor)
         finally:
             executor.close()
     assert not again.errors, again.errors
@@ -82,7 +85,7 @@ def test_manual_grades_in_postgres_survive_a_forced_regrade_on_the_cluster(tmp_p
 def _course_of_two_assignments(root):
     for assignment in (ASSIGNMENT, SECOND):
         shutil.copytree(REPO_ROOT / SOURCE_DIR / assignment, root / SOURCE_DIR / assignment)
-    pipeline.release(root, [ASSIGNMENT, SECOND])
+    release(root, [ASSIGNMENT, SECOND])
     for assignment in (ASSIGNMENT, SECOND):
         for example in load_examples(assignment):
             if example.student in ("reference", "blank"):
@@ -116,7 +119,7 @@ def test_a_database_that_cannot_be_opened_stops_grading_first(tmp_path, server):
     submit_example(root, "blank")
     refused = server.url("postgres", password="not-the-password")
     with pytest.raises(GradingError) as caught:
-        pipeline.grade_class(root, ASSIGNMENT, db=refused, progress=False, sandbox=SANDBOX)
+        grade_class(root, ASSIGNMENT, options=GradingOptions(db=refused, progress=False, sandbox=SANDBOX))
     message = str(caught.value)
     assert "not-the-password" not in message
     assert f"grader:***@127.0.0.1:{server.port}/postgres" in message and "password authentication failed" in message
@@ -124,7 +127,7 @@ def test_a_database_that_cannot_be_opened_stops_grading_first(tmp_path, server):
     # The same URL from the course's nbgrader_config.py, where formgrader reads it too.
     (root / "nbgrader_config.py").write_text(f"c = get_config()\nc.CourseDirectory.db_url = {refused!r}\n")
     with pytest.raises(GradingError, match=r"grader:\*\*\*@.*password authentication failed"):
-        pipeline.grade_class(root, ASSIGNMENT, progress=False, sandbox=SANDBOX)
+        grade_class(root, ASSIGNMENT, options=GradingOptions(progress=False, sandbox=SANDBOX))
     (root / "nbgrader_config.py").unlink()
 
     unreachable = f"postgresql://grader:pw-xyz@127.0.0.1:{free_port()}/nowhere"

@@ -28,11 +28,10 @@ import math
 import re
 
 import pytest
-
-from autograder.settings import SOURCE_DIR
 from conftest import REPO_ROOT
 from executed_notebooks import executed
 
+from autograder.settings import SOURCE_DIR
 
 NUMBER = re.compile(r"""
     (?<![\w.])                          # not inside a word (CS231n) or after a decimal point

@@ -5,10 +5,11 @@ import json
 import shutil
 import subprocess
 
-from autograder.provenance import GradingRecord, course_version, folder_sha256
-from autograder.reports import write_grades_csv, write_json_reports
-from autograder.results import SubmissionResult, TestResult
 from conftest import REPO_ROOT
+
+from autograder.grading.reports import write_grades_csv, write_json_reports
+from autograder.grading.results import SubmissionResult, TestResult
+from autograder.sandbox.provenance import GradingRecord, course_version, folder_sha256
 
 ASSIGNMENT = "01_softmax_regression"
 UNSANDBOXED = GradingRecord(

@@ -5,12 +5,12 @@ import shutil
 
 import nbformat
 import pytest
-
-from autograder import pipeline
-from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from conftest import REPO_ROOT
 
-ASSIGNMENTS = pipeline.assignments(REPO_ROOT)
+from autograder.coursedir.release import assignments, release, release_leaks
+from autograder.settings import RELEASE_DIR, SOURCE_DIR
+
+ASSIGNMENTS = assignments(REPO_ROOT)
 
 
 def _notebooks(assignment, folder):
@@ -30,7 +30,7 @@ def fresh_release(tmp_path_factory):
     """notebooks/ as `nbgrader generate_assignment` makes it now, in a scratch course."""
     root = tmp_path_factory.mktemp("release")
     shutil.copytree(REPO_ROOT / SOURCE_DIR, root / SOURCE_DIR)
-    pipeline.release(root)
+    release(root)
     return root
 
 
@@ -50,7 +50,7 @@ def test_release_has_no_solution_and_no_hidden_test(assignment):
     for path in _notebooks(assignment, SOURCE_DIR):
         source = nbformat.read(path, as_version=4)
         release = nbformat.read(REPO_ROOT / RELEASE_DIR / assignment / path.name, as_version=4)
-        assert pipeline.release_leaks(source, release) == []
+        assert release_leaks(source, release) == []
         solution_ids = {c.metadata["nbgrader"]["grade_id"] for c in source.cells
                         if c.metadata.get("nbgrader", {}).get("solution")}
         for cell in release.cells:
@@ -89,10 +89,10 @@ def test_release_leaks_finds_solution_lines_and_markers():
     clean = nbformat.from_dict(clean)
     clean.cells[0].source = "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
     clean.cells[1].source = "assert f(1) == 1"
-    assert pipeline.release_leaks(source, clean) == []
+    assert release_leaks(source, clean) == []
     leaky = nbformat.from_dict(json.loads(json.dumps(clean)))
     leaky.cells[0].source += "\n    return x @ secret.T"
     leaky.cells[1].source += "\n### BEGIN HIDDEN TESTS"
-    leaks = pipeline.release_leaks(source, leaky)
+    leaks = release_leaks(source, leaky)
     assert any("solution line 'return x @ secret.T'" in leak for leak in leaks)
     assert any("### BEGIN HIDDEN TESTS" in leak for leak in leaks)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder import remote
+from autograder.sandbox import remote
 
 
 class FakeKernel:

@@ -2,8 +2,8 @@
 
 import json
 
-from autograder.reports import write_json_reports
-from autograder.results import SubmissionResult, TestResult
+from autograder.grading.reports import write_json_reports
+from autograder.grading.results import SubmissionResult, TestResult
 
 
 def _result():

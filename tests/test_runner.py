@@ -8,7 +8,7 @@ well-formed outputs from it.
 
 import pytest
 
-from autograder.sandbox import SandboxedKernel, SandboxError, bwrap_problem, clean_outputs
+from autograder.sandbox.kernel import SandboxedKernel, SandboxError, bwrap_problem, clean_outputs
 
 
 @pytest.fixture(scope="module")

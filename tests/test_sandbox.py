@@ -18,12 +18,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from autograder import pipeline
-from autograder.examples import Example, build_submission
-from autograder.sandbox import SandboxedKernel, bwrap_problem
-from grading_helpers import ASSIGNMENT, NOTEBOOK, autograded_outputs, make_course, submit, submit_example
 from conftest import REPO_ROOT
+from grading_helpers import ASSIGNMENT, NOTEBOOK, autograded_outputs, make_course, submit, submit_example
+
+from autograder.grading.autograde import autograde
+from autograder.grading.batch import grade_class
+from autograder.grading.options import GradingOptions
+from autograder.grading.results import results
+from autograder.sandbox.kernel import SandboxedKernel, bwrap_problem
+from examples.example_class import Example, build_submission
 
 pytestmark = pytest.mark.slow
 
@@ -88,7 +91,7 @@ def test_the_sandbox_sees_only_its_own_copy(course):
         outside=str(outside), data=str(REPO_ROOT / "data" / "MINI_MNIST" / "mini_mnist.npz"),
         notebook="softmax_regression.ipynb")
     submit(course, "prober", attack=code)
-    pipeline.autograde(course, ASSIGNMENT, "prober")
+    autograde(course, ASSIGNMENT, "prober")
     text = autograded_outputs(course, "prober")["np_linear"]
     probe = json.loads(text.split("PROBE", 1)[1].splitlines()[0])
     assert probe == {
@@ -106,7 +109,7 @@ def misbehaving_class(course):
     for name, (code, _) in MISBEHAVIOUR.items():
         submit(course, name, attack=code)
     submit_example(course, "reference")
-    return pipeline.grade_class(course, ASSIGNMENT, workers=2, progress=False, overrides=LIMITS)
+    return grade_class(course, ASSIGNMENT, options=GradingOptions(workers=2, progress=False, overrides=LIMITS))
 
 
 @pytest.mark.parametrize("name", sorted(MISBEHAVIOUR))
@@ -165,8 +168,8 @@ def test_filling_the_disk_costs_only_the_cells_it_broke(course):
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "np_linear")
     cell.source = DISK_BOMB + "\n" + cell.source
     nbformat.write(nb, path)
-    pipeline.autograde(course, ASSIGNMENT, "disk_first", overrides=LIMITS)
-    result = {r.student: r for r in pipeline.results(course, ASSIGNMENT)}["disk_first"]
+    autograde(course, ASSIGNMENT, "disk_first", overrides=LIMITS)
+    result = {r.student: r for r in results(course, ASSIGNMENT)}["disk_first"]
     assert "disk" in result.flags
     assert "test_np_linear" in result.failed
     assert {"test_softmax_rows", "test_softmax_values", "test_cross_entropy"}.isdisjoint(result.failed)

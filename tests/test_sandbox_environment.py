@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from autograder.sandbox import SandboxedKernel, bwrap_problem
+from autograder.sandbox.kernel import SandboxedKernel, bwrap_problem
 from autograder.settings import SandboxConfig, is_secret_variable
 
 

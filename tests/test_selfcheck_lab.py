@@ -7,13 +7,13 @@ import urllib.error
 import urllib.parse
 
 import pytest
-
-from autograder.examples import build_submission, load_examples
-from autograder.lab_validate import validation_value
-from autograder.results import SubmissionResult
-from autograder.results import TestResult as GradeCell  # renamed: pytest collects Test* names
 from conftest import REPO_ROOT
 from lab_server import MAKE_LAB_RECIPE, jupyter_lab, scratch_course
+
+from autograder.grading.results import SubmissionResult
+from autograder.grading.results import TestResult as GradeCell  # renamed: pytest collects Test* names
+from autograder.learner.lab_validate import validation_value
+from examples.example_class import build_submission, load_examples
 
 ASSIGNMENT = "01_softmax_regression"
 # A classic bug that fails some tests, each with its own hint, and passes others.

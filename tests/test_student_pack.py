@@ -4,12 +4,12 @@ import zipfile
 
 import nbformat
 import pytest
+from conftest import REPO_ROOT
 from nbclient import NotebookClient
 
-from autograder import student_pack
-from autograder.checks import not_implemented_message
+from autograder.coursedir import student_pack
+from autograder.learner.checks import not_implemented_message
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
-from conftest import REPO_ROOT
 
 PREFIX = student_pack.PACK_NAME + "/"
 
@@ -31,7 +31,8 @@ def test_pack_holds_what_a_learner_needs(pack):
     for name in released:
         assert files[name] == (REPO_ROOT / name).read_bytes(), f"{name} in the pack differs from the release"
     assert "data/MINI_MNIST/mini_mnist.npz" in files
-    assert {"course/data.py", "course/plots.py", "course/gradient_check.py", "autograder/checks.py"} <= set(files)
+    assert {"course/data.py", "course/plots.py", "course/gradient_check.py",
+            "autograder/learner/checks.py"} <= set(files)
     assert {"README.md", "requirements.txt"} <= set(files)
     assert {name.split("/", 1)[0] for name in files} == {
         "README.md", "requirements.txt", "autograder", "course", "data", RELEASE_DIR}
@@ -85,6 +86,7 @@ def test_build_refuses_a_leaking_pack(tmp_path):
     (root / RELEASE_DIR / "a1").mkdir()
     nbformat.write(source, root / RELEASE_DIR / "a1" / "a1.ipynb")   # "released" with its solution
     for module in student_pack.LEARNER_MODULES:
+        (root / module).parent.mkdir(parents=True, exist_ok=True)
         (root / module).write_text("")
     for name in ("requirements.txt", "pyproject.toml"):
         (root / name).write_text((REPO_ROOT / name).read_text())
@@ -125,13 +127,13 @@ def test_pack_notebooks_run_their_visible_tests(pack, notebook, tmp_path, monkey
     monkeypatch.delenv("NN_COURSE_DATA", raising=False)
     nb = nbformat.read(unpacked / notebook, as_version=4)
     probe = nbformat.v4.new_code_cell(
-        "import autograder.checks, course.data\n"
-        "print(autograder.checks.__file__); print(course.data.dataset_path('mini_mnist'))")
+        "import autograder.learner.checks, course.data\n"
+        "print(autograder.learner.checks.__file__); print(course.data.dataset_path('mini_mnist'))")
     nb.cells.insert(0, probe)
     NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
                    resources={"metadata": {"path": str((unpacked / notebook).parent)}}).execute()
     printed = "".join(o.get("text", "") for o in probe.outputs)
-    assert str(unpacked / "autograder" / "checks.py") in printed, printed
+    assert str(unpacked / "autograder" / "learner" / "checks.py") in printed, printed
     assert str(unpacked / "data" / "MINI_MNIST") in printed, printed
 
     errors = {}

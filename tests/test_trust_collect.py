@@ -15,12 +15,13 @@ import zipfile
 
 import nbformat
 import pytest
-
-from autograder import collect as collecting
-from autograder import pipeline
-from autograder.collect import collect
-from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from grading_helpers import ASSIGNMENT, NOTEBOOK, SANDBOX, make_course
+
+from autograder.grading import collect as collecting
+from autograder.grading.batch import grade_class
+from autograder.grading.collect import collect
+from autograder.grading.options import GradingOptions
+from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
 SOURCE_NB = f"{SOURCE_DIR}/{ASSIGNMENT}/{NOTEBOOK}"
 
@@ -56,7 +57,7 @@ def graded(course, tmp_path_factory):
     devices = os.geteuid() == 0
     if devices:   # only root may make a device node; /dev/null's numbers, harmless to read
         os.mknod(_folder(incoming, "device") / NOTEBOOK, 0o600 | stat.S_IFCHR, os.makedev(1, 3))
-    report = pipeline.grade_class(course, ASSIGNMENT, incoming, workers=1, progress=False, sandbox=SANDBOX)
+    report = grade_class(course, ASSIGNMENT, incoming, GradingOptions(workers=1, progress=False, sandbox=SANDBOX))
     rows = {row["student"]: row for row in csv.DictReader(open(report.csv_path))}
     return rows, devices
 

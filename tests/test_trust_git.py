@@ -14,7 +14,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO_ROOT
 from grading_helpers import ASSIGNMENT, NO_SANDBOX_FLAG, NOTEBOOK
 
@@ -65,7 +64,7 @@ def test_the_seed_is_readable_by_its_owner_only(graded_clone):
 
 
 def test_a_seed_readable_by_others_is_made_private(tmp_path):
-    from autograder.trusted import course_seed
+    from autograder.sandbox.trusted import course_seed
 
     (tmp_path / ".grading-seed").write_text("12345")
     (tmp_path / ".grading-seed").chmod(0o644)

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from autograder import checks, pipeline
 from grading_helpers import ASSIGNMENT, NOTEBOOK, grade, make_course, submit
+
+from autograder.grading.autograde import generate_feedback
+from autograder.grading.reports import write_grades_csv
+from autograder.learner import checks
 
 pytestmark = pytest.mark.slow
 
@@ -60,10 +62,10 @@ def _hidden_inputs():
 def test_hidden_inputs_do_not_reach_feedback_through_prints_or_exceptions(course, tmp_path):
     submit(course, "snoop", {"np_linear": SNOOP})
     result = grade(course, "snoop")
-    pipeline.generate_feedback(course, ASSIGNMENT, "snoop")
+    generate_feedback(course, ASSIGNMENT, "snoop")
     assert "test_np_linear" in result.failed, "the hidden tests must have called the function (and failed)"
     page = (course / "feedback" / "snoop" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).read_text()
-    csv_text = pipeline.write_grades_csv([result], tmp_path / "grades.csv").read_text()
+    csv_text = write_grades_csv([result], tmp_path / "grades.csv").read_text()
     nb = nbformat.read(course / "autograded" / "snoop" / ASSIGNMENT / NOTEBOOK, as_version=4)
     test_outputs = [json.dumps(cell.get("outputs", [])) for cell in nb.cells
                     if cell.metadata.get("nbgrader", {}).get("grade")]

@@ -26,13 +26,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import nbformat
 import pytest
-
-from autograder import pipeline
-from autograder.feedback import CONTENT_SECURITY_POLICY
-from autograder.sanitize import clean_html, clean_svg, inert_markdown, make_inert, unsafe_markdown
 from browser import browser, screenshot
 from conftest import REPO_ROOT
 from grading_helpers import ASSIGNMENT, NOTEBOOK, grade, make_course, submit
+
+from autograder.grading.autograde import generate_feedback
+from autograder.grading.feedback import CONTENT_SECURITY_POLICY
+from autograder.grading.sanitize import clean_html, clean_svg, inert_markdown, make_inert, unsafe_markdown
 
 STUDENT = "mallory"
 MARKER = "__pwned"
@@ -136,7 +136,7 @@ def graded(tmp_path_factory, listener):
     submit(root, STUDENT, {"written_batch_softmax": written_answer(port), "written_max_shift": ORDINARY_ANSWER},
            attack=attack_code(port))
     result = grade(root, STUDENT)
-    pipeline.generate_feedback(root, ASSIGNMENT, STUDENT)
+    generate_feedback(root, ASSIGNMENT, STUDENT)
     return root, result
 
 
@@ -245,7 +245,7 @@ def formgrader(graded, tmp_path_factory):
     config_dir = tmp_path_factory.mktemp("jupyter-config")
     # What `make lab` does with JUPYTER_CONFIG_PATH=autograder, for this course's folder.
     (config_dir / "nbgrader_config.py").write_text(
-        "from autograder.settings import nbgrader_config\n"
+        "from autograder.coursedir.nbgrader_api import nbgrader_config\n"
         f"get_config().merge(nbgrader_config({str(root)!r}))\n")
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_CONFIG_PATH=str(config_dir),

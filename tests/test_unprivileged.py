@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -48,11 +47,11 @@ def _as_user(command, scratch, timeout):
 def test_the_sandbox_tests_pass_as_an_ordinary_user(scratch):
     if not shutil.which("runuser"):
         pytest.skip("runuser (util-linux) is not installed")
-    from autograder.sandbox import bwrap_problem
+    from autograder.sandbox.kernel import bwrap_problem
 
     if bwrap_problem():
         pytest.skip(f"the sandbox tests need bubblewrap: {bwrap_problem()}")
-    probe = _as_user([sys.executable, "-c", "import autograder.sandbox"], scratch, 60)
+    probe = _as_user([sys.executable, "-c", "import autograder.sandbox.kernel"], scratch, 60)
     if probe.returncode != 0:
         pytest.skip(f"{USER} cannot run {sys.executable} or read the repository: build the virtualenv from a "
                     f"Python every user can read (make PYTHON=/usr/bin/python3): {probe.stderr.strip()[-300:]}")

@@ -1,0 +1,181 @@
+"""Grade on a Dask cluster: each submission a task, the gradebook written here.
+
+The client (the instructor's ``grade`` command) sends each task the
+assignment's instructor files and one submission's files, as data: workers
+need no shared filesystem, only the course's Python environment and
+bubblewrap. A worker grades in a scratch course of its own
+(:mod:`autograder.cluster.scratch_course`) and returns what it produced; the client
+records it through nbgrader's autograde (:mod:`autograder.cluster.replay`), so only
+the client writes the gradebook, the autograded and feedback folders.
+
+Faults: a worker that dies mid-task has its task rescheduled by the scheduler
+on another worker (up to ``distributed.scheduler.allowed-failures`` times),
+and a task that raised is run again up to ``retries`` times; a result is
+recorded once, and recording the same submission twice updates its rows. If
+the scheduler goes away, :meth:`DaskCluster.grade` stops with
+:class:`SchedulerLost`; what was recorded stays, and a rerun skips it.
+"""
+
+import logging
+import time
+import uuid
+from pathlib import Path
+
+from distributed import Client, as_completed
+
+from autograder.cluster.replay import record, shared_engines
+from autograder.cluster.scratch_course import grade_in_scratch_course, pack_course, read_tree
+from autograder.coursedir.nbgrader_api import GradingError
+from autograder.grading.executor import GradingExecutor
+from autograder.sandbox.kernel import bwrap_available
+
+CONNECT_TIMEOUT_SECONDS = 10
+WORKERS_TIMEOUT_SECONDS = 60
+
+
+class SchedulerLost(GradingError):
+    """The Dask scheduler went away during a batch."""
+
+
+def _probe_worker():
+    """Run on each worker before a batch: can it grade, and is it sandboxed?"""
+    return {"bwrap": bwrap_available()}
+
+
+def _without_gradebook(overrides):
+    """``overrides`` minus the gradebook URL: a worker grades into its own scratch gradebook."""
+    overrides = {section: dict(values) for section, values in (overrides or {}).items()}
+    overrides.get("CourseDirectory", {}).pop("db_url", None)
+    return {section: values for section, values in overrides.items() if values}
+
+
+class DaskCluster(GradingExecutor):
+    """The workers of the Dask scheduler at ``address`` (``tcp://HOST:PORT``), or of ``client``'s.
+
+    Parameters
+    ----------
+    address : str, optional
+        The scheduler's address.
+    client : distributed.Client, optional
+        A client already connected (Dask Gateway's ``cluster.get_client()``,
+        which needs its own security settings); the caller closes it.
+    retries : int
+        How many times a task that raised is run again (a worker that dies is
+        handled by the scheduler, which reschedules its tasks).
+
+    Attributes
+    ----------
+    timings : list of dict
+        One per recorded submission: ``worker``, ``worker_started``,
+        ``worker_seconds`` (on the worker), ``received`` (``time.time()`` when
+        the result reached the client), ``record_seconds`` (the client's
+        gradebook writes and files), ``transfer_seconds`` (the client's
+        time submitting it and fetching its result).
+    """
+
+    def __init__(self, address=None, retries=2, client=None):
+        if (address is None) == (client is None):
+            raise ValueError("DaskCluster needs a scheduler address or a connected client, not both")
+        self.address = address or client.scheduler.address
+        self.retries = retries
+        self.timings = []
+        self._client, self._owned = client, client is None
+        self._checked = False
+        self._client_log_level = logging.getLogger("distributed.client").level
+
+    def _connect(self):
+        """A client whose cluster has workers that can grade (checked once)."""
+        # When the scheduler goes away, the client logs each failed reconnect
+        # with a traceback; grade() says what happened, and what to do, itself.
+        logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
+        if self._client is not None:
+            client = self._client
+        else:
+            try:
+                client = Client(self.address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
+            except (OSError, TimeoutError) as err:
+                raise GradingError(f"cannot reach the Dask scheduler at {self.address}: {err}. Start one with "
+                                   f"`dask scheduler`, or check the --scheduler address") from None
+        try:
+            client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_SECONDS)
+        except TimeoutError:
+            self._release(client)
+            raise GradingError(f"the Dask scheduler at {self.address} has no workers after "
+                               f"{WORKERS_TIMEOUT_SECONDS} s: start some with `dask worker {self.address}`") from None
+        try:
+            probes = client.run(_probe_worker)
+        except Exception as err:  # noqa: BLE001 (whatever a worker raised, it cannot grade)
+            self._release(client)
+            raise GradingError(f"a worker of {self.address} cannot grade: {type(err).__name__}: {err}. "
+                               f"Each worker needs the course's Python environment (the autograder "
+                               f"and course packages, nbgrader) and bubblewrap") from None
+        unsandboxed = sorted(worker for worker, probe in probes.items() if not probe["bwrap"])
+        if unsandboxed:
+            print(f"WARNING: no bubblewrap (bwrap) on the workers {', '.join(unsandboxed)}: learner code runs "
+                  f"there without a sandbox. Install it on them: apt-get install bubblewrap")
+        return client
+
+    def grade(self, batch):
+        if not self._checked:
+            self._client, self._checked = self._connect(), True
+        client = self._client
+        root = Path(batch.root)
+        bundle = pack_course(root, batch.assignment)
+        on_worker = _without_gradebook(batch.overrides)
+        futures, sent = {}, {}
+        for student in batch.students:
+            began = time.perf_counter()
+            submission = read_tree(root / "submitted" / student / batch.assignment)
+            future = client.submit(grade_in_scratch_course, bundle, student, submission, batch.engine, on_worker,
+                                   key=f"grade-{batch.assignment}-{student}-{uuid.uuid4().hex[:8]}",
+                                   retries=self.retries)
+            futures[future], sent[student] = student, time.perf_counter() - began
+        with shared_engines():
+            yield from self._record_as_completed(client, futures, sent, batch)
+
+    def _record_as_completed(self, client, futures, sent, batch):
+        root = Path(batch.root)
+        done = 0
+        for future in as_completed(futures, loop=client.loop):
+            student = futures[future]
+            began = time.perf_counter()
+            if future.status == "cancelled" or client.status in ("closing", "closed"):
+                raise SchedulerLost(f"lost the Dask scheduler at {self.address} after {done} of {len(futures)} "
+                                    f"submissions were graded and saved. Run the same command again: "
+                                    f"it skips what is saved and grades the rest") from None
+            try:
+                graded = future.result()
+            except Exception as err:  # noqa: BLE001 (the task failed on every try: report it, grade the rest)
+                yield student, f"the cluster could not grade it: {type(err).__name__}: {err}"
+                continue
+            fetched = time.perf_counter() - began
+            if graded.error:
+                yield student, graded.error
+                continue
+            began = time.perf_counter()
+            try:
+                record(root, batch.assignment, graded, batch.overrides)
+            except GradingError as err:
+                yield student, err.reason
+                continue
+            self.timings.append({"student": student, "worker": graded.worker, "worker_started": graded.started,
+                                 "worker_seconds": graded.seconds, "received": time.time(),
+                                 "record_seconds": time.perf_counter() - began,
+                                 "transfer_seconds": sent[student] + fetched})
+            done += 1
+            future.release()
+            yield student, None
+
+    def _release(self, client):
+        if self._owned:
+            client.close()
+
+    def close(self):
+        logging.getLogger("distributed.client").setLevel(self._client_log_level)
+        if self._client is not None and self._owned:
+            try:
+                self._client.close(timeout=5)
+            except (OSError, TimeoutError):
+                pass  # a scheduler that went away has nothing left to close
+            self._client = None
+        self._checked = False

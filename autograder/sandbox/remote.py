@@ -1,0 +1,222 @@
+"""Test cells run in the grader's process; learners' objects stay in their kernel.
+
+A hidden test is ordinary Python (``p = checks.call(np_softmax, logits)``). The
+grader executes it in a :class:`TrustedNamespace`: the notebook's own imports
+and provided definitions are real objects of the grader, and every other name
+(``np_softmax``, ``clf``, ``X_train``) is looked up in the learner's kernel:
+
+* a function or class becomes a :class:`RemoteCallable`; calling it sends the
+  arguments to the kernel and brings back plain numbers, never objects;
+* an array, number or list of numbers is copied over as plain data;
+* anything else becomes a :class:`RemoteObject`, whose attributes are looked
+  up the same way.
+
+So no object the learner made ever runs code in the grader: comparisons,
+``np.allclose`` and the checks themselves are the grader's own.
+"""
+
+import builtins
+
+import numpy as np
+
+from autograder.learner import checks
+
+
+class _Decoder:
+    """Turns a bridge reply back into Python values, trusting nothing in it."""
+
+    def __init__(self, kernel, arrays):
+        self.kernel, self.arrays = kernel, arrays
+
+    def decode(self, tree):
+        kind = tree.get("t") if isinstance(tree, dict) else None
+        if kind == "none":
+            return None
+        if kind in ("num", "int"):
+            value = tree.get("v")
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                checks.fail("the notebook's kernel sent a number that is not a number")
+            return int(value) if kind == "int" else float(value)
+        if kind == "str":
+            return str(tree.get("v"))[:10000]
+        if kind == "arr":
+            array = self.arrays.get(tree.get("k"))
+            if array is None:
+                checks.fail("the notebook's kernel sent an array it did not attach")
+            if tree.get("sub"):
+                checks.fail("the function returned a subclass of ndarray; return a plain numpy array (np.asarray(...)).")
+            return np.array(array, copy=True)
+        if kind in ("tuple", "list"):
+            items = [self.decode(item) for item in tree.get("items", [])]
+            return tuple(items) if kind == "tuple" else items
+        if kind == "callable":
+            return RemoteCallable(self.kernel, str(tree.get("h")), str(tree.get("name"))[:200],
+                                  bool(tree.get("is_class")))
+        if kind == "object":
+            return RemoteObject(self.kernel, str(tree.get("h")), str(tree.get("type"))[:200])
+        if kind == "bad":
+            checks.fail(str(tree.get("why"))[:500])
+        checks.fail("the notebook's kernel sent a value the grader does not understand")
+
+
+class _Encoder:
+    """Turns the grader's arguments into a request; only plain data and handles."""
+
+    def __init__(self):
+        self.arrays = {}
+
+    def encode(self, value):
+        if isinstance(value, (RemoteCallable, RemoteObject)):
+            return {"t": "handle", "h": object.__getattribute__(value, "_handle")}
+        if value is None:
+            return {"t": "none"}
+        if isinstance(value, (bool, np.bool_)):
+            return {"t": "num", "v": bool(value)}
+        if isinstance(value, (int, np.integer)):
+            return {"t": "int", "v": int(value)}
+        if isinstance(value, (float, np.floating)):
+            return {"t": "num", "v": float(value)}
+        if isinstance(value, str):
+            return {"t": "str", "v": value}
+        if isinstance(value, np.ndarray):
+            key = f"a{len(self.arrays)}"
+            self.arrays[key] = value
+            return {"t": "arr", "k": key}
+        if isinstance(value, (tuple, list)):
+            return {"t": "tuple" if isinstance(value, tuple) else "list", "items": [self.encode(v) for v in value]}
+        raise TypeError(f"a test passed a {type(value).__name__} to the learner's code; only plain data can be sent")
+
+
+class _Remote:
+    """What a remote callable and a remote object share: a kernel and a handle."""
+
+    def __init__(self, kernel, handle, name):
+        object.__setattr__(self, "_kernel", kernel)
+        object.__setattr__(self, "_handle", handle)
+        object.__setattr__(self, "_name", name)
+
+    def _ask(self, request, arrays=None):
+        kernel = object.__getattribute__(self, "_kernel")
+        return kernel.ask(request, arrays or {})
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        reply, decoder = self._ask({"op": "lookup", "h": object.__getattribute__(self, "_handle"), "attr": attr})
+        if "error" in reply:
+            raise AttributeError(f"{object.__getattribute__(self, '_name')} has no attribute {attr!r}")
+        return decoder.decode(reply.get("value"))
+
+    def __setattr__(self, attr, value):
+        encoder = _Encoder()
+        reply, _ = self._ask({"op": "setattr", "h": object.__getattribute__(self, "_handle"), "attr": attr,
+                              "value": encoder.encode(value)}, encoder.arrays)
+        if "error" in reply:
+            checks.fail(f"could not set {attr} on {object.__getattribute__(self, '_name')}: {reply['error'][:300]}")
+
+
+class RemoteObject(_Remote):
+    """An object of the learner's (a trained model): attributes are fetched on use."""
+
+    def __repr__(self):
+        return f"<learner's {object.__getattribute__(self, '_name')} object>"
+
+
+class RemoteCallable(_Remote, checks.Delegated):
+    """A learner's function, method or class, called in the learner's kernel."""
+
+    def __init__(self, kernel, handle, name, is_class):
+        super().__init__(kernel, handle, name)
+        object.__setattr__(self, "_is_class", is_class)
+
+    def __repr__(self):
+        return f"<learner's {object.__getattribute__(self, '_name')}>"
+
+    def __call__(self, *args, **kwargs):
+        return self.remote_call(args, kwargs)
+
+    def remote_call(self, args, kwargs):
+        """Call in the kernel; the same guarantees and messages as :func:`checks.call`."""
+        name = object.__getattribute__(self, "_name")
+        encoder = _Encoder()
+        request = {"op": "call", "h": object.__getattribute__(self, "_handle"),
+                   "args": [encoder.encode(a) for a in args],
+                   "kwargs": {k: encoder.encode(v) for k, v in kwargs.items()}}
+        reply, decoder = self._ask(request, encoder.arrays)
+        if "error" in reply:
+            # The reply comes from the learner's kernel: none of its text reaches the message.
+            checks.fail(f"the grader could not call {name} in your notebook's kernel")
+        labels = [str(label) for label in reply.get("labels", [])]
+        values = list(args) + list(kwargs.values())
+        if "raised" in reply:
+            raised = reply["raised"] if isinstance(reply["raised"], dict) else {}
+            ename = str(raised.get("ename"))
+            if ename == "NotImplementedError":
+                checks.fail(checks.not_implemented_message(name))
+            shapes = ", ".join(f"{label}={checks.shape_text(value)}" for label, value in zip(labels, values))
+            # Neither the exception's text nor a class name of the learner's own is shown:
+            # both are the learner's to choose, and during a hidden test could carry its inputs.
+            shown = ename if ename in _KNOWN_EXCEPTIONS else "an exception"
+            checks.fail(f"your {name} raised {shown} (the test called it with {shapes}); call it on "
+                        "inputs of these shapes in your notebook to see the error")
+        # Only the kernel can see its copy of the arguments; its report is taken
+        # as given (a bridge that hides mutation is flagged as tampering).
+        mutated = reply.get("mutated", [])
+        if isinstance(mutated, list) and mutated:
+            checks.fail(checks.mutated_message(name, str(mutated[0])[:100]))
+        result = decoder.decode(reply.get("value"))
+        if object.__getattribute__(self, "_is_class"):
+            return result
+        return checks.plain(result, name)
+
+
+# Exception names that say something about a mistake and nothing else.
+_KNOWN_EXCEPTIONS = {name for name, value in vars(builtins).items()
+                     if isinstance(value, type) and issubclass(value, BaseException)}
+_KNOWN_EXCEPTIONS |= {"LinAlgError", "AxisError"}   # numpy's
+
+
+class TrustedNamespace(dict):
+    """Globals for test code: the grader's own names first, then the learner's kernel.
+
+    A name that is neither here nor a builtin is looked up in the kernel, so a
+    test sees the learner's state as it is at that test. Functions, classes and
+    objects found there are remembered until the next learner cell runs
+    (:meth:`learner_cell_ran`): a test that calls ``np_softmax`` in a loop then
+    asks the kernel once, not once per call. Data (arrays, numbers) is fetched
+    at each use, so a test that changes its copy cannot change the next test's.
+    """
+
+    def __init__(self, kernel, trusted):
+        super().__init__(trusted)
+        self.kernel = kernel
+        self._handles = {}
+
+    def __missing__(self, name):
+        if name in self._handles:
+            return self._handles[name]
+        if hasattr(builtins, name):
+            raise KeyError(name)   # let Python find the builtin
+        reply, decoder = self.kernel.ask({"op": "lookup", "name": name}, {})
+        if "error" in reply:
+            raise NameError(f"name {name!r} is not defined")
+        value = decoder.decode(reply.get("value"))
+        if isinstance(value, _Remote):
+            self._handles[name] = value
+        return value
+
+    def learner_cell_ran(self):
+        """Forget the kernel's names: a learner cell may have redefined them."""
+        self._handles.clear()
+
+
+class KernelLink:
+    """The trusted side of the bridge: one request, one decoded reply."""
+
+    def __init__(self, sandboxed_kernel, timeout):
+        self.kernel = sandboxed_kernel
+        self.timeout = timeout
+
+    def ask(self, request, arrays):
+        reply, out_arrays = self.kernel.request(request, arrays, self.timeout())
+        return reply, _Decoder(self, out_arrays)

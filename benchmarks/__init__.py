@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench-grade`, `make bench-cluster`; outside the shipped package."""

@@ -1,0 +1,1 @@
+"""The example class: one submission per classic bug, built from the release (:mod:`examples.example_class`)."""
