@@ -295,7 +295,7 @@ def release(root=REPO_ROOT, names=None, db=None, discard=False):
         if discard:
             discard_grades(name, root, db)
         target = root / RELEASE_DIR / name
-        with tempfile.TemporaryDirectory(prefix="release-", dir=root) as tmp:
+        with tempfile.TemporaryDirectory(prefix=".release-backup-", dir=root) as tmp:
             previous = Path(tmp) / "previous"
             if target.exists():
                 shutil.copytree(target, previous, symlinks=True)

@@ -56,29 +56,24 @@ def check_this_notebook(name):
     """What a notebook's last cell calls: self-check the saved notebook and print the rows.
 
     The check reads the notebook as saved on disk, in a fresh kernel, exactly
-    as ``python -m autograder.learner check`` does (it runs that command).
-    The notebook's path comes from JupyterLab (``JPY_SESSION_NAME``); without
-    it, ``name`` in the kernel's working folder. Nothing is run when the
-    notebook is being checked or graded already (it would check itself again),
-    or when it is the instructor's copy (it holds the solutions).
+    as ``python -m autograder.learner check`` does (it runs that command). It
+    runs where JupyterLab started the kernel for this notebook (JupyterLab
+    tells the kernel the notebook's path, ``JPY_SESSION_NAME``). Elsewhere,
+    when the notebook is run by the check itself or by the grader, it says
+    how to check from a terminal and does nothing else.
 
     Parameters
     ----------
     name : str
-        The notebook's file name, for a kernel started outside JupyterLab.
+        The notebook's file name, for the message.
     """
-    if os.environ.get(visible.INSIDE_CHECK) or os.environ.get("NBGRADER_EXECUTION"):
-        print("(skipped here: this notebook is being checked or graded right now)")
+    session = os.environ.get("JPY_SESSION_NAME")
+    if os.environ.get(visible.INSIDE_CHECK) or not session or not Path(session).is_file():
+        print(f"(The self-check runs from JupyterLab. In a terminal: python -m autograder.learner check {name})")
         return
-    path = Path(os.environ.get("JPY_SESSION_NAME") or name)
-    if not path.is_file() and (Path.cwd() / name).is_file():
-        path = Path.cwd() / name
-    if not path.is_file():
-        print(f"The self-check reads the saved notebook, and {name} is not in {Path.cwd()}. "
-              f"In a terminal: python -m autograder.learner check path/to/{name}")
-        return
+    path = Path(session)
     if "### BEGIN SOLUTION" in path.read_text(errors="ignore"):
-        print("(skipped: this is the instructor's notebook, with the solutions; the self-check is for learners' copies)")
+        print("(Skipped: this is the instructor's notebook, with the solutions; the self-check is for learners' copies.)")
         return
     print(f"Checking {path.name} as saved on disk (save it first: Ctrl+S)...", flush=True)
     done = subprocess.run([sys.executable, "-m", "autograder.learner", "check", str(path)],
