@@ -11,7 +11,7 @@
   test) and the Validate button's server extension;
 * ``pyproject.toml``, which makes the folder an installable distribution
   (``course`` and ``autograder``, installed in place, and the Jupyter
-  configuration that swaps Validate for the self-check);
+  setting that makes Validate run the self-check, ``jupyter-config/``);
 * ``README.md`` for students and ``requirements.txt``, the part of the course's
   lock that learners need (numpy, matplotlib, JupyterLab, nbgrader's Validate),
   whose last line installs the folder itself.
@@ -181,7 +181,7 @@ def _requirements_file(lines, root):
         "#   python3 -m venv .venv",
         "#   .venv/bin/python -m pip install -r requirements.txt",
         "# The last line installs this folder itself, in place (pyproject.toml): the",
-        "# notebooks' `course` and `autograder` packages and the Validate button's setting.",
+        "# notebooks' `course` and `autograder` packages.",
     ]
     return "\n".join(header + list(lines) + ["-e ."]) + "\n"
 
@@ -233,9 +233,10 @@ def pack_contents(root=REPO_ROOT):
 PACK_INIT = '''"""The learner's side of the course's grader: ``autograder.learner`` (checks, self-check, Validate)."""
 '''
 
-# Installed into the venv's etc/jupyter by the pack's pyproject.toml: Validate
-# runs the self-check, and nbgrader's instructor-side extensions stay off.
-JUPYTER_CONFIG = "jupyter-config/jupyter_server_config.d/nn_course.json"
+# Installed into the venv's etc/jupyter by the pack's pyproject.toml (after
+# nbgrader.json, which it overrides): Validate runs the self-check, and
+# nbgrader's instructor-side extensions stay off.
+JUPYTER_CONFIG = "jupyter-config/nn_course.json"
 JUPYTER_SERVER_CONFIG = {"ServerApp": {"jpserver_extensions": {
     "nbgrader.server_extensions.validate_assignment": False,
     "nbgrader.server_extensions.formgrader": False,
@@ -253,10 +254,12 @@ def pack_pyproject(root=REPO_ROOT):
 # The course as a Python distribution, so that the notebooks' `import course` and
 # `from autograder.learner import checks` work from any folder. requirements.txt
 # installs it in place (its last line, `-e .`): the notebooks keep finding data/
-# next to course/.
+# next to course/, and the self-check finds the setting below.
+# hatchling, because its editable install also installs the Jupyter setting
+# (shared-data); setuptools' does not.
 [build-system]
-requires = ["setuptools>=64"]
-build-backend = "setuptools.build_meta"
+requires = ["hatchling"]
+build-backend = "hatchling.build"
 
 [project]
 name = "{PACK_NAME}"
@@ -267,11 +270,11 @@ classifiers = [
 {classifiers},
 ]
 
-[tool.setuptools]
-packages = ["course", "autograder", "autograder.learner"]
+[tool.hatch.build.targets.wheel]
+packages = ["course", "autograder"]
 
-[tool.setuptools.data-files]
-"etc/jupyter/jupyter_server_config.d" = ["{JUPYTER_CONFIG}"]
+[tool.hatch.build.targets.wheel.shared-data]
+"{JUPYTER_CONFIG}" = "etc/jupyter/jupyter_server_config.d/nn_course.json"
 
 [tool.nn-course]
 # The self-check that Validate, `python -m autograder.learner check` and the
@@ -376,7 +379,7 @@ you; do not rename them.
 | `data/` | the mini-MNIST images the notebooks load ([data/README.md](data/README.md)) |
 | `autograder/learner/` | how the test cells call your code and word their messages, and the self-check |
 | `requirements.txt` | the packages, pinned to the versions the course is tested with, then this folder |
-| `pyproject.toml`, `jupyter-config/` | what makes this folder installable, and the Validate button's setting |
+| `pyproject.toml`, `jupyter-config/` | what makes this folder installable, and the setting that makes Validate run the self-check |
 """
 
 

@@ -134,4 +134,4 @@ def _load_jupyter_server_extension(serverapp):
     web_app = serverapp.web_app
     web_app.add_handlers(".*$", [(url_path_join(web_app.settings["base_url"], pattern), handler)
                                  for pattern, handler in _handlers()])
-    serverapp.log.info("Validate runs the course's self-check (autograder.lab_validate)")
+    serverapp.log.info("Validate runs the course's self-check (autograder.learner.lab_validate)")
