@@ -250,6 +250,7 @@ def check_notebook(notebook_path):
             report.rows.append(TestRow(meta["grade_id"], points, float(meta.get("points", 0)), message=message))
         elif i in outputs:
             error = next((o for o in outputs[i] if o.output_type == "error"), None)
-            if error is not None:
+            # A NameError after a failed cell is that cell's doing: it is listed already.
+            if error is not None and not (error.ename == "NameError" and report.cell_failures):
                 report.cell_failures.append(_cell_failure(nb, i, error))
     return report
