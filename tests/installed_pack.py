@@ -104,7 +104,7 @@ try:
                    resources={"metadata": {"path": str(__import__("pathlib").Path(path).parent)}}).execute()
 except Exception as err:
     failed = f"{type(err).__name__}: {err}"[-3000:]
-cells = [{"meta": c.metadata.get("nbgrader", {}), "type": c.cell_type,
+cells = [{"meta": c.metadata.get("nbgrader", {}), "type": c.cell_type, "source": c.source,
           "outputs": [{k: o.get(k) for k in ("output_type", "name", "ename", "evalue", "text")}
                       for o in c.get("outputs", [])]} for c in nb.cells]
 print(json.dumps({"failed": failed, "cells": cells}))

@@ -63,11 +63,19 @@ def test_blank_notebooks_fail_each_visible_test_as_not_implemented(pack, user):
         result = execute(pack, user, notebook, allow_errors=True)
         errors = [o for c in result["cells"] for o in c["outputs"] if o["output_type"] == "error"]
         assert not [e for e in errors if e["ename"] in ("ModuleNotFoundError", "ImportError")], (notebook, errors)
-        tests = [c for c in result["cells"] if _is_test(c)]
-        assert tests, notebook
-        for cell in tests:
+        assert [c for c in result["cells"] if _is_test(c)], notebook
+        answer = None
+        for cell in result["cells"]:
+            if cell["meta"].get("solution") and cell["type"] == "code":
+                answer = cell
+            if not _is_test(cell):
+                continue
             shown = [o for o in cell["outputs"] if o["output_type"] == "error"]
-            assert shown and "is not implemented yet" in shown[0]["evalue"], (notebook, cell["meta"], shown)
+            assert shown and shown[0]["ename"] == "CheckFailure", (notebook, cell["meta"], shown)
+            if "def " in answer["source"] or "class " in answer["source"]:
+                assert "is not implemented yet" in shown[0]["evalue"], (notebook, cell["meta"], shown)
+            else:   # an answer that is a value, not a function: the test names it
+                assert answer["meta"]["grade_id"] in shown[0]["evalue"], (notebook, cell["meta"], shown)
 
 
 @pytest.mark.parametrize("user", USERS)
