@@ -160,15 +160,21 @@ def test_released_notebook_s_first_test_says_in_words_what_is_missing(lab_page, 
     assert "Traceback" not in shown[0] and "checks.py" not in shown[0]
 
 
-def test_validate_button_runs_the_self_check_and_shows_the_table_and_hints(lab_page):
-    lab, page = lab_page
-    path = RELEASED[0]
+def _validate(lab, page, path, shot_name):
+    """Open ``path``, press Validate, and return (the dialog's text, its screenshot); the kernel is shut down."""
     _open(lab, page, path)
     page.click(".validate-button")
     dialog = page.wait_for_selector("#validation-message", timeout=NOTEBOOK_SECONDS * 1000)
     text = dialog.inner_text()
-    shot = screenshot(page, "lab-validate")
+    shot = screenshot(page, shot_name)
     _close(lab, path)
+    return text, shot
+
+
+def test_validate_button_runs_the_self_check_and_shows_the_table_and_hints(lab_page):
+    lab, page = lab_page
+    path = RELEASED[0]
+    text, shot = _validate(lab, page, path, "lab-validate")
     _, function = _first_test(path)
     assert re.search(r"FAILED\s+0/\d+\s+test_", text), f"no per-test table in the dialog (see {shot}):\n{text}"
     assert re.search(r"visible and hidden tests: 0/\d+ points", text), text
@@ -214,12 +220,7 @@ def test_validate_in_the_student_pack_shows_the_visible_test_score(tmp_path):
         path = released.relative_to(pack).as_posix()
         with browser() as chromium, jupyter_lab(pack, pack_env=learner_env(pack)) as lab:
             page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-            _open(lab, page, path)
-            page.click(".validate-button")
-            dialog = page.wait_for_selector("#validation-message", timeout=NOTEBOOK_SECONDS * 1000)
-            text = dialog.inner_text()
-            shot = screenshot(page, "lab-pack-validate")
-            _close(lab, path)
+            text, shot = _validate(lab, page, path, "lab-pack-validate")
             page.close()
     finally:
         remove(parent)
