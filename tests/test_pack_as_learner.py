@@ -140,7 +140,8 @@ def test_terminal_validate_and_the_notebook_s_last_cell_give_the_same_rows(pack,
     # 3. The notebook's last cell, in a kernel that JupyterLab started for this notebook.
     result = execute(pack, user, target, allow_errors=True, env={"JPY_SESSION_NAME": str(target)})
     printed = "".join(o["text"] or "" for o in result["cells"][-1]["outputs"] if o["output_type"] == "stream")
-    assert printed.strip().splitlines()[1:] == terminal, printed
+    header, *rest = printed.strip().splitlines()          # "Checking ... as saved on disk", then the command's
+    assert header.startswith("Checking softmax_regression.ipynb as saved on disk") and rest[1:] == terminal, printed
 
 
 def test_the_check_names_a_failed_setup_cell_instead_of_its_knock_on_errors(pack):
