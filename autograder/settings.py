@@ -22,6 +22,7 @@ EXCHANGE_DIR = "exchange"
 CELL_TIMEOUT_SECONDS = 300
 GRADING_REPORT_SUFFIX = ".grading.json"  # autograder.sandbox.trusted writes <notebook>.grading.json
 RESUME_MARKER = ".graded-from"           # written by autograder.pipeline once a submission is graded
+CACHE_DIR = ".grading-cache"             # in the course folder: the canary's verdicts, the release's stamp
 
 
 ENGINES = ("trusted", "nbgrader")
@@ -104,25 +105,73 @@ def with_driver(url):
     return url
 
 
+# Settings the grader decides whatever a course's config says: where the course
+# is, and which preprocessors grade (the engine) and render feedback.
+GRADER_OWNED = (("CourseDirectory", "root"), ("Autograde", "autograde_preprocessors"),
+                ("GenerateFeedback", "preprocessors"), ("GenerateFeedback", "exporter_class"),
+                ("TrustedExecute", "course_root"), ("TrustedExecute", "sandbox"))
+
+
+def course_config(root=REPO_ROOT):
+    """The settings of ``<root>/nbgrader_config.py``, as a traitlets ``Config`` (empty without one).
+
+    This is the file nbgrader's own commands read when run from the course
+    folder; ``grade``, ``check`` and formgrader read it too, so one file sets
+    the gradebook (``c.CourseDirectory.db_url``), the limits
+    (``c.TrustedExecute.memory_mb``, ``cell_timeout``, ...), late penalties
+    and the rest. The settings of :data:`GRADER_OWNED` are left out.
+
+    Raises
+    ------
+    ValueError
+        The file cannot be run; the message names it and the error.
+    """
+    from traitlets.config import Config
+
+    config_file = (Path(root) / COURSE_CONFIG).resolve()
+    # A course's config file may itself merge nbgrader_config(), which asks
+    # here again: the inner call answers with no course settings.
+    if not config_file.is_file() or config_file in _reading:
+        return Config()
+    _reading.add(config_file)
+    try:
+        configured = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
+    except Exception as err:  # noqa: BLE001 (a config file is Python: anything can go wrong in it)
+        raise ValueError(f"cannot read the course settings {config_file}: {type(err).__name__}: {err}. "
+                         f"Fix that file (it is Python, as nbgrader reads it)") from None
+    finally:
+        _reading.discard(config_file)
+    for section, trait in GRADER_OWNED:
+        if section in configured and trait in configured[section]:
+            del configured[section][trait]
+    return configured
+
+
+def with_course_limits(root, overrides=None):
+    """``overrides`` (a new dict) over the ``TrustedExecute`` settings of the course at ``root``.
+
+    For grading in a scratch course (the canary, ``check``), which has no
+    config of its own: the course's limits hold there too, and a run's own
+    (``grade --memory-mb`` and the like) win over them.
+    """
+    merged = {section: dict(values) for section, values in (overrides or {}).items()}
+    course = dict(course_config(root).get("TrustedExecute", {}))
+    if course:
+        merged["TrustedExecute"] = {**course, **merged.get("TrustedExecute", {})}
+    return merged
+
+
 def db_url(root=REPO_ROOT, override=None):
     """The gradebook of the course at ``root``, as an SQLAlchemy URL.
 
     In order: ``override`` (the ``grade --db URL`` option); else the
-    ``c.CourseDirectory.db_url`` of ``<root>/nbgrader_config.py``, where
-    nbgrader itself (formgrader, ``nbgrader export``) reads it; else SQLite,
-    ``<root>/gradebook.db``.
+    ``c.CourseDirectory.db_url`` of ``<root>/nbgrader_config.py``
+    (:func:`course_config`), where nbgrader itself (formgrader, ``nbgrader
+    export``) reads it; else SQLite, ``<root>/gradebook.db``.
     """
     if override:
         return with_driver(str(override))
-    config_file = (Path(root) / COURSE_CONFIG).resolve()
-    # A course's config file may itself merge nbgrader_config(), which asks
-    # here again: the inner call answers with the default.
-    if config_file.is_file() and config_file not in _reading:
-        _reading.add(config_file)
-        try:
-            configured = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
-        finally:
-            _reading.discard(config_file)
-        if "db_url" in configured.get("CourseDirectory", {}):
-            return with_driver(str(configured.CourseDirectory.db_url))
+    configured = course_config(root).get("CourseDirectory", {})
+    if "db_url" in configured:
+        return with_driver(str(configured["db_url"]))
     return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"

@@ -128,7 +128,10 @@ def main(argv=None):
 
         cost = measured["dask2"]
         client = cost["database"] + cost["scheduler"]
-        print(f"\nprojection for 100 workers (from the 2-worker run): workers alone "
+        print(f"\nthe client's share per submission (2 workers): {client:.3f} s = {client / cost['worker']:.1%} "
+              f"of a worker's {cost['worker']:.2f} s (recording {cost['database']:.3f} s, "
+              f"submitting and fetching {cost['scheduler']:.3f} s)")
+        print(f"projection for 100 workers (from the 2-worker run): workers alone "
               f"{100 * 3600 / cost['worker']:,.0f} submissions/hour; the client records at most "
               f"{3600 / client:,.0f}/hour ({client:.3f} s each), so it is the bottleneck beyond "
               f"{cost['worker'] / client:.0f} workers")

@@ -1,8 +1,8 @@
 """Finite-difference checks of analytic gradients.
 
-Every public helper returns relative errors (or fails a check), never a
-finite-difference gradient: that is what assignment 2 grades as the learner's
-own ``computeNumericalGradient``.
+Every helper returns relative errors (or fails a check), never a
+finite-difference gradient, publicly or privately: that is what assignment 2
+grades as the learner's own ``computeNumericalGradient``.
 """
 
 import numpy as np
@@ -15,26 +15,35 @@ def _cost(value):
     return float(value[0] if isinstance(value, tuple) else value)
 
 
-def _central_differences(J, theta, h):
-    """Central-difference gradient of ``J`` at ``theta`` (any shape, left unchanged).
+class _Reference:
+    """The central differences of ``J`` at ``theta``, held back: only relative errors leave.
 
-    Private on purpose: it is what assignment 2's graded
-    ``computeNumericalGradient`` computes, so no notebook may import it (a
-    test of the course checks). The public helpers below use it and hand
-    out only relative errors.
+    Assignment 2 grades the learner's own ``computeNumericalGradient``, and
+    assignment 3 the tensors of their backprop, so no helper here returns a
+    finite-difference gradient, not even a private one (a course test checks):
+    an instance answers "how far is this candidate from it?" and nothing else.
     """
-    theta = np.array(theta, dtype=np.float64)  # a private copy: the caller's array is never touched
-    grad = np.zeros_like(theta)
-    flat, flat_grad = theta.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
-        plus = _cost(J(theta))
-        flat[i] = old - h
-        minus = _cost(J(theta))
-        flat[i] = old
-        flat_grad[i] = (plus - minus) / (2 * h)
-    return grad
+
+    __slots__ = ("_value",)
+
+    def __init__(self, J, theta, h):
+        cost = lambda t: _cost(J(t))              # noqa: E731
+        point = np.array(theta, dtype=np.float64)       # a private copy: the caller's array is never touched
+        value = np.zeros_like(point)
+        flat, flat_value = point.reshape(-1), value.reshape(-1)
+        for i in range(flat.size):
+            old = flat[i]
+            flat[i] = old + h
+            plus = cost(point)
+            flat[i] = old - h
+            flat_value[i] = (plus - cost(point)) / (2 * h)
+            flat[i] = old
+        object.__setattr__(self, "_value", value)
+
+    def error(self, candidate):
+        """Relative error of ``candidate`` against the held-back value; ``inf`` if shapes differ or not finite."""
+        row = checks.compare_steps([("grad", candidate, self._value)])[0][0]
+        return row.error if row.error is not None else float("inf")
 
 
 def gradient_error(J, theta, grad, h=1e-5):
@@ -60,8 +69,7 @@ def gradient_error(J, theta, grad, h=1e-5):
         differences (:func:`autograder.learner.checks.relative_error`); ``inf`` when the
         shapes differ or ``grad`` is not finite.
     """
-    rows, _ = checks.compare_steps([("grad", grad, _central_differences(J, theta, h))])
-    return rows[0].error if rows[0].error is not None else float("inf")
+    return _Reference(J, theta, h).error(grad)
 
 
 def check_gradient_steps(steps, threshold=1e-7, h=1e-5):
@@ -91,7 +99,7 @@ def check_gradient_steps(steps, threshold=1e-7, h=1e-5):
     autograder.learner.checks.CheckFailure
         At the first step that disagrees, as :func:`autograder.learner.checks.check_steps`.
     """
-    return checks.check_steps([(name, yours, _central_differences(J, theta, h), hint)
+    return checks.check_steps([(name, yours, _Reference(J, theta, h)._value, hint)
                                for name, yours, J, theta, hint in steps], threshold)
 
 

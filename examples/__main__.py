@@ -7,7 +7,8 @@ from pathlib import Path
 
 from autograder.coursedir.nbgrader_api import GradingError
 from autograder.coursedir.release import release
-from autograder.grading.reports import format_table
+from autograder.grading.item_report import write_report
+from autograder.grading.reports import format_tables
 from autograder.settings import REPO_ROOT
 from examples.example_class import grade_example_class
 
@@ -30,11 +31,13 @@ def run(args):
         verdict = "as expected" if result.failed == example.expected_failures else "UNEXPECTED"
         print(f"  {example.assignment}/{example.student:28s} {verdict:11s} {example.doc.splitlines()[0]}")
     print()
-    print(format_table([result for _, result in graded]))
+    print(format_tables([result for _, result in graded]))
     print()
     print(f"grades CSV:   {_shown(root / 'grades.csv')}")
     print(f"feedback:     {_shown(root / 'feedback')}/<student>/<assignment>/*.html")
     print(f"gradebook:    {_shown(root / 'gradebook.db')}")
+    for assignment in dict.fromkeys(example.assignment for example, _ in graded):
+        print(f"report:       {_shown(write_report(root, assignment)[0])}")
     print(f"done in {time.perf_counter() - started:.0f} s")
     if any(result.failed != example.expected_failures for example, result in graded):
         sys.exit("some example submissions did not score as expected (marked UNEXPECTED above)")

@@ -56,14 +56,17 @@ def _stop(process, timeout=15):
 class DaskCluster:
     """``dask scheduler`` and ``workers`` ``dask worker`` processes (one thread each) on 127.0.0.1."""
 
-    def __init__(self, workers=2, log_dir=None):
+    def __init__(self, workers=2, log_dir=None, tls=None):
         if not DASK.exists():
             pytest.skip(f"{DASK} is missing: the distributed package is not installed in this environment")
         self.log_dir = Path(log_dir or tempfile.mkdtemp(prefix="dask-logs-"))
         self.port = free_port()
-        self.address = f"tcp://127.0.0.1:{self.port}"
+        # With tls (a TlsFiles), every connection is TLS with certificates both ways.
+        self.tls = tls
+        self._tls_args = tls.command_line() if tls else []
+        self.address = f"{'tls' if tls else 'tcp'}://127.0.0.1:{self.port}"
         self.scheduler = self._spawn("scheduler", [str(DASK), "scheduler", "--host", "127.0.0.1",
-                                                   "--port", str(self.port), "--no-dashboard"])
+                                                   "--port", str(self.port), "--no-dashboard", *self._tls_args])
         _wait_for_port(self.port, self.scheduler, "dask scheduler")
         self.workers = [self.start_worker(f"worker-{i}") for i in range(workers)]
         self.wait_for_workers(workers)
@@ -77,12 +80,13 @@ class DaskCluster:
         """One more ``dask worker`` (one process, one thread, no nanny: killing it kills the worker)."""
         return self._spawn(name, [str(DASK), "worker", self.address, "--nthreads", "1", "--nworkers", "1",
                                   "--no-nanny", "--no-dashboard", "--name", name,
-                                  "--local-directory", str(self.log_dir / name)])
+                                  "--local-directory", str(self.log_dir / name), *self._tls_args])
 
     def wait_for_workers(self, n, timeout=90):
         from distributed import Client
 
-        with Client(self.address, timeout=30, set_as_default=False) as client:
+        security = self.tls.security() if self.tls else None
+        with Client(self.address, timeout=30, set_as_default=False, security=security) as client:
             client.wait_for_workers(n, timeout=timeout)
 
     def kill_worker(self, index):
@@ -108,9 +112,54 @@ class DaskCluster:
         shutil.rmtree(self.log_dir, ignore_errors=True)
 
 
+class TlsFiles:
+    """A certificate authority and one certificate for 127.0.0.1 signed by it, made with ``openssl``.
+
+    The scheduler, the workers and the client all present that certificate
+    and trust only that authority, as distributed's TLS settings
+    (``distributed.comm.tls.*``) describe.
+    """
+
+    def __init__(self, folder):
+        if shutil.which("openssl") is None:
+            pytest.skip("openssl is missing (apt-get install openssl): no certificates for the TLS test")
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.ca, self.cert, self.key = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
+        ca_key, request, extensions = folder / "ca-key.pem", folder / "cert.csr", folder / "san.ext"
+        extensions.write_text("subjectAltName = IP:127.0.0.1, DNS:localhost\n")
+
+        def openssl(*args):
+            subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(ca_key), "-out", str(self.ca),
+                "-days", "2", "-subj", "/CN=course test CA")
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(self.key), "-out", str(request),
+                "-subj", "/CN=127.0.0.1")
+        openssl("x509", "-req", "-in", str(request), "-CA", str(self.ca), "-CAkey", str(ca_key),
+                "-CAcreateserial", "-out", str(self.cert), "-days", "2", "-extfile", str(extensions))
+
+    def command_line(self):
+        """The options of ``dask scheduler`` and ``dask worker`` that use these files."""
+        return ["--tls-ca-file", str(self.ca), "--tls-cert", str(self.cert), "--tls-key", str(self.key)]
+
+    def environment(self):
+        """Variables that give any Dask client (the ``grade`` command's) these files, through Dask's config."""
+        return {"DASK_DISTRIBUTED__COMM__REQUIRE_ENCRYPTION": "True",
+                "DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(self.ca),
+                "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT": str(self.cert),
+                "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": str(self.key)}
+
+    def security(self):
+        from distributed.security import Security
+
+        return Security(tls_ca_file=str(self.ca), tls_client_cert=str(self.cert), tls_client_key=str(self.key),
+                        require_encryption=True)
+
+
 @contextmanager
-def dask_cluster(workers=2):
-    cluster = DaskCluster(workers)
+def dask_cluster(workers=2, tls=None):
+    cluster = DaskCluster(workers, tls=tls)
     try:
         yield cluster
     finally:

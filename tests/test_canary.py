@@ -7,10 +7,12 @@ machine, not the learners. Runs with or without bubblewrap.
 """
 
 import hashlib
+import json
 
 import pytest
 from grading_helpers import ASSIGNMENT, make_course, submit_example
 
+from autograder.grading import canary
 from autograder.grading.autograde import autograde
 from autograder.grading.batch import grade_class
 from autograder.grading.canary import CanaryError, check_environment
@@ -18,6 +20,7 @@ from autograder.grading.options import GradingOptions
 from autograder.grading.results import results
 from autograder.grading.selfcheck import check_notebook
 from autograder.sandbox.kernel import bwrap_available
+from autograder.settings import CACHE_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -66,6 +69,72 @@ def test_check_stops_too_and_says_why(course):
 def test_a_working_environment_passes_once_per_run(course, tmp_path):
     first = check_environment(course, ASSIGNMENT)
     assert not first.failed and first.score == 90   # the written answers wait for a person
-    # The same source in another course folder: the verdict is reused, nothing is graded again.
+    # The same source and seed in another course folder: the verdict is reused, nothing is graded again.
     other = make_course(tmp_path / "other")
+    if (course / ".grading-seed").is_file():
+        (other / ".grading-seed").write_text((course / ".grading-seed").read_text())
     assert check_environment(other, ASSIGNMENT) is first
+
+
+def _not_graded(*args):
+    raise AssertionError("the reference was graded again")
+
+
+def test_a_passing_verdict_is_kept_on_disk_for_the_next_grade_command(course, monkeypatch):
+    first = check_environment(course, ASSIGNMENT)
+    key = canary.verdict_key(course, ASSIGNMENT, "trusted", "{}")
+    assert (course / CACHE_DIR / f"canary-{ASSIGNMENT}-{key}.json").is_file()
+    # A new process has nothing in memory: it reads the verdict from disk, and grades nothing.
+    monkeypatch.setattr(canary, "VERDICTS", {})
+    monkeypatch.setattr(canary, "_grade_reference", _not_graded)
+    again = check_environment(course, ASSIGNMENT)
+    assert again is not first and again.score == first.score and not again.failed
+
+
+def test_the_kept_verdict_is_for_one_course_version_engine_limits_sandbox_and_environment(course, monkeypatch):
+    def key(root=course, engine="trusted", overrides="{}"):
+        return canary.verdict_key(root, ASSIGNMENT, engine, overrides)
+
+    base = key()
+    assert key() == base, "the key must not change by itself"
+    assert key(engine="nbgrader") != base
+    assert key(overrides='{"TrustedExecute": {"memory_mb": 1024}}') != base
+    assert key(overrides='{"TrustedExecute": {"sandbox": false}}') != base
+    monkeypatch.setattr(canary, "_python_environment", lambda: "another interpreter\nnumpy==0.0")
+    assert key() != base
+    monkeypatch.undo()
+    monkeypatch.setattr(canary, "_sandbox_identity", lambda: "/usr/bin/bwrap bubblewrap 0.0.1 rlimits only")
+    assert key() != base
+    monkeypatch.undo()
+    # A new course version: one byte of the source changes.
+    notebook = course / "source" / ASSIGNMENT / "softmax_regression.ipynb"
+    original = notebook.read_bytes()
+    try:
+        notebook.write_bytes(original + b"\n")
+        assert key() != base
+    finally:
+        notebook.write_bytes(original)
+    # The course's limits in its nbgrader_config.py, and its hidden-test seed.
+    config = course / "nbgrader_config.py"
+    config.write_text("c.TrustedExecute.memory_mb = 1024\n")
+    try:
+        assert key() != base
+    finally:
+        config.unlink()
+    seed = course / ".grading-seed"
+    kept = seed.read_bytes() if seed.is_file() else None
+    seed.write_text("12345")
+    try:
+        assert key() != base or kept == b"12345"
+    finally:
+        seed.unlink()
+        if kept is not None:
+            seed.write_bytes(kept)
+    assert key() == base
+
+
+def test_a_failed_verdict_is_not_kept(course):
+    with pytest.raises(CanaryError):
+        check_environment(course, ASSIGNMENT, overrides=BROKEN)
+    key = canary.verdict_key(course, ASSIGNMENT, "trusted", json.dumps(BROKEN, sort_keys=True))
+    assert not (course / CACHE_DIR / f"canary-{ASSIGNMENT}-{key}.json").exists()

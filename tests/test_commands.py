@@ -113,3 +113,15 @@ def test_example_edit_that_does_not_match_is_an_error(tmp_path):
     example.edits = {"no_such_cell": [("a", "b")]}
     with pytest.raises(ValueError, match="no solution cell named"):
         build_submission(example, root)
+
+
+@pytest.mark.parametrize("command", ["export", "report", "feedback"])
+def test_the_gradebook_commands_explain_a_wrong_assignment_or_an_empty_gradebook(tmp_path, command):
+    root = tmp_path / "course"
+    shutil.copytree(REPO_ROOT / SOURCE_DIR / ASSIGNMENT, root / SOURCE_DIR / ASSIGNMENT)
+    done = run(command, "01_softmax_regresion", "--root", root)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "no assignment '01_softmax_regresion'" in done.stderr and ASSIGNMENT in done.stderr
+    done = run(command, ASSIGNMENT, "--root", root)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert f"the gradebook has no submissions of {ASSIGNMENT}: grade them first" in done.stderr

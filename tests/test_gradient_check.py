@@ -5,7 +5,7 @@ import pytest
 
 from autograder.learner.checks import CheckFailure
 from course.gradient_check import (
-    _central_differences,
+    _Reference,
     check_gradient_steps,
     directional_check,
     gradient_error,
@@ -33,13 +33,13 @@ THETA = np.random.default_rng(1).normal(size=(2, 3))
 @pytest.mark.parametrize("J", [cost, lambda t: (cost(t), np.zeros(3))], ids=["number", "tuple"])
 def test_central_differences_are_central_and_keep_theta(J):
     theta = THETA.copy()
-    g = _central_differences(J, theta, 1e-5)
-    assert g.shape == theta.shape
-    assert np.allclose(g, grad(THETA), rtol=1e-8, atol=1e-9)
+    reference = _Reference(J, theta, 1e-5)
+    assert reference.error(grad(THETA)) < 1e-9
+    assert reference.error(grad(THETA).ravel()) == np.inf               # its shape is theta's
     assert np.array_equal(theta, THETA)
     # central differences: a 10x smaller step shrinks the truncation error about 100x
     cube = lambda t: float(np.sum(t ** 3))
-    err = [np.abs(_central_differences(cube, theta, h) - 3 * theta ** 2).max() for h in (1e-2, 1e-3)]
+    err = [_Reference(cube, theta, h).error(3 * theta ** 2) for h in (1e-2, 1e-3)]
     assert 80 < err[0] / err[1] < 120
 
 
@@ -48,6 +48,11 @@ def test_no_public_helper_hands_out_a_finite_difference_gradient():
     import course.gradient_check as module
     public = {name for name in vars(module) if not name.startswith("_") and callable(getattr(module, name))}
     assert public == {"check_gradient_steps", "directional_check", "gradient_error", "sparse_check"}, public
+    # nor does a private one: the central differences stay inside an object that answers with errors only
+    private = {name for name in vars(module) if name.startswith("_") and not name.startswith("__")
+               and callable(getattr(module, name))}
+    assert private == {"_cost", "_Reference", "_unit_directions", "_point_and_gradient"}, private
+    assert {name for name in vars(module._Reference) if not name.startswith("__")} == {"_value", "error"}
 
 
 def test_gradient_error_passes_a_right_gradient_and_flags_a_wrong_one():

@@ -25,8 +25,10 @@ The rules, checked on the student release (``notebooks/``) of every assignment:
    released notebook, and the course modules no longer define the ones that
    did: a public ``course.gradient_check.numerical_gradient`` was
    ``computeNumericalGradient`` under another name, and
-   ``course.backprop_steps.step_references`` returned ``nnBackprop``'s tensors.
-   Finite differences now stay inside helpers that return relative errors.
+   ``course.backprop_steps.step_references`` returned ``nnBackprop``'s tensors,
+   and so did their private successors ``_central_differences`` and
+   ``_step_references``. Finite differences now stay inside helpers that return
+   relative errors.
 
 What these rules cannot decide, a reviewer still must: a differently written
 re-implementation of a graded function in provided code passes rules 2 and 3.
@@ -45,7 +47,8 @@ from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
 MIN_STATEMENT = 30
 #: course helpers that compute what a graded function computes: helper -> graded name
-EQUIVALENT_HELPERS = {"numerical_gradient": "computeNumericalGradient", "step_references": "nnBackprop"}
+EQUIVALENT_HELPERS = {"numerical_gradient": "computeNumericalGradient", "step_references": "nnBackprop",
+                      "_central_differences": "computeNumericalGradient", "_step_references": "nnBackprop"}
 SOLUTION_BLOCK = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 HIDDEN_BLOCK = re.compile(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", re.S)
 

@@ -135,7 +135,8 @@ def test_instructor_content_is_flagged_not_refused(course, tmp_path):
     assert not copier.error
     assert "instructor-only marker '### BEGIN SOLUTION' in cell np_linear" in copier.notes
     assert "cell np_softmax is identical to the instructor's solution" in copier.notes
-    assert "cell np_linear is identical to the instructor's solution" in copier.notes
+    # np_linear's solution is one line (`return x @ a.T`): everyone writes it so; the marker says enough.
+    assert "cell np_linear is identical to the instructor's solution" not in copier.notes
 
 
 def _zip(path, entries):

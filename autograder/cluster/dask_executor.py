@@ -22,11 +22,13 @@ import uuid
 from pathlib import Path
 
 from distributed import Client, as_completed
+from distributed.security import Security
 
-from autograder.cluster.replay import record, shared_engines
+from autograder.cluster.replay import record
 from autograder.cluster.scratch_course import grade_in_scratch_course, pack_course, read_tree
 from autograder.coursedir.nbgrader_api import GradingError
 from autograder.grading.executor import GradingExecutor
+from autograder.grading.gradebook_db import shared_engines
 from autograder.sandbox.kernel import bwrap_available
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -47,6 +49,32 @@ def _without_gradebook(overrides):
     overrides = {section: dict(values) for section, values in (overrides or {}).items()}
     overrides.get("CourseDirectory", {}).pop("db_url", None)
     return {section: values for section, values in overrides.items() if values}
+
+
+def _on_loopback(address):
+    host = address.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def transport_problem(address):
+    """Why this machine's Dask configuration cannot reach ``address``, or None.
+
+    A ``tls://`` scheduler needs a certificate authority, a certificate and
+    its key, from Dask's configuration (``distributed.comm.tls.*``); without
+    them distributed fails deep inside with a TypeError and a timeout.
+    """
+    if not address.startswith("tls://"):
+        return None
+    security = Security()
+    missing = [name for name, value in (("ca-file", security.tls_ca_file),
+                                        ("client.cert", security.tls_client_cert)) if not value]
+    if missing:
+        return (f"the Dask scheduler at {address} speaks TLS, and this machine's Dask configuration names no "
+                f"{' and no '.join('distributed.comm.tls.' + name for name in missing)}. Give the certificate "
+                f"authority, this machine's certificate and its key in ~/.config/dask/distributed.yaml or as "
+                f"DASK_DISTRIBUTED__COMM__TLS__CA_FILE, ..._CLIENT__CERT and ..._CLIENT__KEY "
+                f"(README: Grading on a cluster)")
+    return None
 
 
 class DaskCluster(GradingExecutor):
@@ -91,6 +119,12 @@ class DaskCluster(GradingExecutor):
         if self._client is not None:
             client = self._client
         else:
+            problem = transport_problem(self.address)
+            if problem:
+                raise GradingError(problem)
+            if not _on_loopback(self.address) and not self.address.startswith("tls://"):
+                print(f"WARNING: {self.address} is not encrypted: each task carries the hidden tests and the "
+                      f"grading seed in the clear. Use TLS between machines (README: Grading on a cluster)")
             try:
                 client = Client(self.address, timeout=CONNECT_TIMEOUT_SECONDS, set_as_default=False)
             except (OSError, TimeoutError) as err:

@@ -12,13 +12,11 @@ local run would have written, and recording the same submission again
 updates its rows rather than adding any.
 """
 
-import contextlib
 import shutil
 import tempfile
 from pathlib import Path
 
 import nbformat
-import nbgrader.api
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import AssignLatePenalties, NbGraderPreprocessor, SaveAutoGrades
 from traitlets import Unicode
@@ -85,32 +83,6 @@ def feedback_needs_gradebook(root, assignment, student, overrides=None):
             if any(comment.manual_comment for comment in notebook.comments):
                 return True
     return False
-
-
-@contextlib.contextmanager
-def shared_engines():
-    """Inside, nbgrader's gradebooks share one SQLAlchemy engine per database URL.
-
-    nbgrader opens a new engine for every ``Gradebook`` it makes, eight or so
-    per recorded submission: each one a new connection (a login, on a
-    server) and every query compiled anew. A client that records submission
-    after submission keeps them for the batch, and closes them after it.
-    """
-    original, engines = nbgrader.api.create_engine, {}
-
-    def shared(url, **kwargs):
-        key = (str(url), tuple(sorted(kwargs.items())))
-        if key not in engines:
-            engines[key] = original(url, **kwargs)
-        return engines[key]
-
-    nbgrader.api.create_engine = shared
-    try:
-        yield
-    finally:
-        nbgrader.api.create_engine = original
-        for engine in engines.values():
-            engine.dispose()
 
 
 def record(root, assignment, graded, overrides=None):

@@ -35,6 +35,7 @@ from autograder.settings import (
     REPO_ROOT,
     RESUME_MARKER,
     SOURCE_DIR,
+    course_config,
     db_url,
 )
 
@@ -89,6 +90,9 @@ def nbgrader_config(root=REPO_ROOT, engine="trusted"):
                                                + stock[stock.index(SaveAutoGrades):])
     else:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    # The course's own nbgrader_config.py over these defaults: its limits,
+    # late penalties, gradebook (settings.course_config).
+    c.merge(course_config(root))
     return c
 
 

@@ -11,12 +11,22 @@ scratch course with the same engine, sandbox and limits. If it loses any
 autograded point, grading stops before anything touches the gradebook, with a
 message that names the cause.
 
-It costs one notebook per assignment, once per run: the verdict is cached in
-the process for the same ``source/<assignment>`` files, engine and settings.
+It costs one notebook per assignment, and only when something it depends on
+changed: a passing verdict is kept on disk, in ``<root>/.grading-cache/``,
+under a key made of everything that could change it (:func:`verdict_key`):
+the assignment's source and the course's hidden-test seed, the engine and
+the limits, the sandbox (bubblewrap's version, the mounts, the limits
+backend), and the Python environment (the interpreter, every installed
+distribution's version, and the course's own code and data). A failure is
+never kept: the next run checks again.
 """
 
+import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -24,13 +34,13 @@ from autograder.coursedir.nbgrader_api import GradingError, api, checked
 from autograder.coursedir.release import write_submission
 from autograder.flags import Flag
 from autograder.grading.autograde import autograde
-from autograder.grading.results import _grading_reports, results
-from autograder.sandbox.provenance import folder_sha256
+from autograder.grading.results import SubmissionResult, _grading_reports, results
+from autograder.sandbox import limits
 from autograder.sandbox.trusted import close_warm_sandboxes
-from autograder.settings import SOURCE_DIR
+from autograder.settings import CACHE_DIR, COURSE_CONFIG, REPO_ROOT, SOURCE_DIR
 
 STUDENT = "reference-canary"
-VERDICTS = {}   # (assignment, engine, settings, source hash) -> the reference's result, for this run
+VERDICTS = {}   # verdict key -> the reference's result, for this process
 # Flags that mean the reference ran into a limit or a broken kernel, not into a test.
 TROUBLE = {Flag.TIMEOUT, Flag.MEMORY, Flag.DISK, Flag.KERNEL_DIED, Flag.OUTPUT_FLOOD, Flag.BAD_KERNEL_REPLY}
 
@@ -65,13 +75,85 @@ def check_environment(root, assignment, engine="trusted", overrides=None):
         With the cause: the sandbox could not start Python (with its stderr),
         a limit was hit, or which tests failed and why.
     """
+    root = Path(root).resolve()
     overrides_key = json.dumps(overrides or {}, sort_keys=True, default=str)
-    # The course folder is not part of the key: the same source in another
-    # folder gives the same verdict. A failure is not kept: it raises.
-    key = (assignment, engine, overrides_key, folder_sha256(Path(root) / SOURCE_DIR / assignment))
-    if key not in VERDICTS:
-        VERDICTS[key] = _grade_reference(Path(root).resolve(), assignment, engine, overrides_key)
-    return VERDICTS[key]
+    key = verdict_key(root, assignment, engine, overrides_key)
+    if key in VERDICTS:
+        return VERDICTS[key]
+    cached = root / CACHE_DIR / f"canary-{assignment}-{key}.json"
+    try:
+        VERDICTS[key] = SubmissionResult.from_dict(json.loads(cached.read_text()))
+        return VERDICTS[key]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass   # none yet, or unreadable: grade the reference
+    # A failure is not kept: it raises.
+    result = _grade_reference(root, assignment, engine, overrides_key)
+    VERDICTS[key] = result
+    write_atomically(cached, json.dumps(result.to_dict(), indent=1))
+    return result
+
+
+def write_atomically(path, text):
+    """Write ``text`` to ``path`` so that a reader finds the old file or the new one, never half of one."""
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _tree_stamp(digest, folder, pattern, contents):
+    """Feed ``digest`` the files of ``folder`` matching ``pattern``: their bytes, or (``contents`` False)
+    their sizes and modification times, which is enough for large data files."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob(pattern)):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            if contents:
+                digest.update(path.read_bytes())
+            else:
+                stat = path.stat()
+                digest.update(f"{stat.st_size} {stat.st_mtime_ns}".encode())
+
+
+def _python_environment():
+    """The interpreter and every installed distribution with its version, as text."""
+    from importlib import metadata
+
+    dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    return "\n".join([sys.executable, sys.version, *dists])
+
+
+def _sandbox_identity():
+    """bubblewrap's path and version, and the limits backend: what the sandbox is made of here."""
+    bwrap = shutil.which("bwrap") or ""
+    version = ""
+    if bwrap:
+        try:
+            version = subprocess.run([bwrap, "--version"], capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            version = "unknown"
+    return f"{bwrap} {version.strip()} {limits.describe()}"
+
+
+def verdict_key(root, assignment, engine, overrides_key):
+    """A hash of everything that could change the canary's verdict (see the module docstring).
+
+    The course folder's path is not part of it: the same course elsewhere gives the same verdict.
+    """
+    digest = hashlib.sha256()
+    for part in (assignment, engine, overrides_key, _python_environment(), _sandbox_identity()):
+        digest.update(part.encode() + b"\0")
+    _tree_stamp(digest, root / SOURCE_DIR / assignment, "*", contents=True)
+    for name in (".grading-seed", COURSE_CONFIG):
+        path = root / name
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    # The grader's and the notebooks' own code, and the course data they load.
+    for package in ("autograder", "course"):
+        _tree_stamp(digest, REPO_ROOT / package, "*.py", contents=True)
+    _tree_stamp(digest, REPO_ROOT / "data", "*", contents=False)
+    return digest.hexdigest()[:32]
 
 
 def _grade_reference(root, assignment, engine, overrides_key):

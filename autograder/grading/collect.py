@@ -19,8 +19,8 @@ open, so a file swapped for a link after the check is refused too. A zip
 entry that unpacks to more than a notebook can be, or that is compressed more
 than a real notebook is (a zip bomb), is refused without being unpacked.
 A submission that holds instructor-only content (solution or hidden-test
-markers, or a solution cell identical to the instructor's) is graded but
-flagged for a person to look at.
+markers, or a solution cell identical to the instructor's where that is more
+than a one-liner) is graded but flagged for a person to look at.
 """
 
 import json
@@ -35,6 +35,7 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.grading.code_similarity import nontrivial, solution_part
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
 # Canvas-style names: student, optional LATE, numeric ids, then the original name.
@@ -377,7 +378,9 @@ def instructor_content(nb, source_nb):
         if markers:
             found.append(f"instructor-only marker {markers[0]!r} in cell {_grade_id(cell) or cell.get('id')}")
         reference = solutions.get(_grade_id(cell))
-        if reference and cell.source.strip() in (reference.strip(), _solution_text(reference)):
+        # A one-line solution (`return x @ a.T`) is what everyone writes: only a longer one says "copied".
+        if (reference and nontrivial(solution_part(reference))
+                and cell.source.strip() in (reference.strip(), _solution_text(reference))):
             found.append(f"cell {_grade_id(cell)} is identical to the instructor's solution")
     return found
 
@@ -390,7 +393,8 @@ def _collect_student(student, paths, expected, course_root, assignment, layout_r
         if name is None:
             result.notes.append(f"ignored {path.name}: not one of {', '.join(expected)}")
             continue
-        if name != path.name:
+        # An LMS prefixes every file with the student's name and ids: only a different name is news.
+        if name != path.name and not path.name.endswith(name):
             result.notes.append(f"renamed {path.name} to {name}")
         if name in chosen:
             result.notes.append(f"several files for {name}: graded the newest, {path.name}")

@@ -8,6 +8,8 @@ Either way the gradebook, the autograded notebooks, the feedback and the
 resume marker of a submission are the same.
 """
 
+import atexit
+import contextlib
 import multiprocessing
 import os
 import time
@@ -16,7 +18,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from autograder.coursedir.nbgrader_api import GradingError
+from autograder.grading import timings
 from autograder.grading.autograde import autograde, generate_feedback
+from autograder.grading.gradebook_db import shared_engines
+from autograder.sandbox.trusted import close_warm_sandboxes
 
 
 @dataclass
@@ -61,18 +66,29 @@ class GradingExecutor(ABC):
 def _grade_one(root, assignment, student, engine, overrides=None):
     """Autograde and write feedback for one student; runs in a worker process.
 
-    Returns the reason it could not, or None. SQLite allows one writer at a
-    time, so a busy gradebook is retried rather than reported.
+    Returns the reason it could not (or None), and where the time went
+    (:class:`autograder.grading.timings.SubmissionTimes`). SQLite allows one
+    writer at a time, so a busy gradebook is retried rather than reported.
     """
-    for attempt in range(5):
-        try:
-            autograde(root, assignment, student, engine, overrides)
-            generate_feedback(root, assignment, student, overrides)
-            return None
-        except GradingError as err:
-            if "database is locked" not in str(err) or attempt == 4:
-                return err.reason
-            time.sleep(0.5 * (attempt + 1))
+    with timings.collecting(student) as times:
+        for attempt in range(5):
+            try:
+                autograde(root, assignment, student, engine, overrides)
+                generate_feedback(root, assignment, student, overrides)
+                return None, times
+            except GradingError as err:
+                if "database is locked" not in str(err) or attempt == 4:
+                    return err.reason, times
+                time.sleep(0.5 * (attempt + 1))
+
+
+_KEPT = contextlib.ExitStack()
+atexit.register(_KEPT.close)
+
+
+def _start_worker():
+    """Warm state a worker process keeps for all the submissions it grades: the gradebook's engine."""
+    _KEPT.enter_context(shared_engines())
 
 
 class LocalPool(GradingExecutor):
@@ -80,17 +96,39 @@ class LocalPool(GradingExecutor):
 
     Each process runs nbgrader's ``autograde`` and ``generate_feedback`` on the
     course folder itself, so it writes the gradebook and files directly.
+
+    Attributes
+    ----------
+    timings : list of autograder.grading.timings.SubmissionTimes
+        Where each graded submission's time went, in its worker.
     """
 
     def __init__(self, workers=None):
         self.workers = max(1, workers or os.cpu_count() or 1)
+        self.timings = []
 
     def grade(self, batch):
+        if len(batch.students) == 1:
+            # One submission (a late one, a resubmission): grade it here, without
+            # starting a process that would import nbgrader again.
+            (student,) = batch.students
+            try:
+                with shared_engines():
+                    reason, times = _grade_one(str(batch.root), batch.assignment, student, batch.engine,
+                                               batch.overrides)
+            finally:
+                close_warm_sandboxes()   # the one started ahead has no submission to grade
+            self.timings.append(times)
+            yield student, reason
+            return
         # spawn, not fork: a forked copy of a process that imported nbgrader,
         # SQLAlchemy and tornado inherits their threads' locks.
-        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_start_worker) as pool:
             futures = {pool.submit(_grade_one, str(batch.root), batch.assignment, student, batch.engine,
                                    batch.overrides): student
                        for student in batch.students}
             for future in as_completed(futures):
-                yield futures[future], future.result()
+                reason, times = future.result()
+                self.timings.append(times)
+                yield futures[future], reason

@@ -6,6 +6,7 @@ checks, before anything is graded, that the gradebook can be opened, and says
 which one it could not open without printing its password.
 """
 
+import contextlib
 import time
 
 from nbgrader.api import Course, Gradebook, InvalidEntry
@@ -115,3 +116,37 @@ def add_students(url, students, attempts=5):
             if attempt == attempts - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))
+
+
+@contextlib.contextmanager
+def shared_engines():
+    """Inside, nbgrader's gradebooks share one SQLAlchemy engine per database URL, and its connections.
+
+    nbgrader opens a new engine for every ``Gradebook`` it makes, and
+    disposes of it on close: eight or so per submission, each one a new
+    connection (a login, on a server) and every query compiled anew. A
+    process that grades or records submission after submission keeps them,
+    and closes them on the way out. Only the connection pool is kept: every
+    ``Gradebook`` still has its own session and transactions.
+    """
+    import nbgrader.api
+    from sqlalchemy.engine import Engine
+
+    original, engines = nbgrader.api.create_engine, {}
+
+    def shared(url, **kwargs):
+        key = (str(url), tuple(sorted(kwargs.items())))
+        if key not in engines:
+            engine = original(url, **kwargs)
+            # Gradebook.close() disposes of its engine; here that waits for the end of the block.
+            engine.dispose = lambda close=True: None
+            engines[key] = engine
+        return engines[key]
+
+    nbgrader.api.create_engine = shared
+    try:
+        yield
+    finally:
+        nbgrader.api.create_engine = original
+        for engine in engines.values():
+            Engine.dispose(engine)

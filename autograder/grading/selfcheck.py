@@ -15,7 +15,7 @@ from autograder.coursedir.release import assignments
 from autograder.grading.autograde import autograde
 from autograder.grading.canary import check_environment
 from autograder.grading.results import results
-from autograder.settings import REPO_ROOT, SOURCE_DIR
+from autograder.settings import REPO_ROOT, SOURCE_DIR, with_course_limits
 
 
 def failure_messages(notebook_path):
@@ -83,6 +83,8 @@ def check_notebook(notebook_path, overrides=None):
                            "Open it in JupyterLab to repair it, or copy your code into a fresh copy "
                            "of the released notebook.") from err
     assignment = _assignment_of(path)
+    # The course's limits (its nbgrader_config.py) hold in the scratch course too.
+    overrides = with_course_limits(REPO_ROOT, overrides)
     check_environment(REPO_ROOT, assignment, overrides=overrides)
     with tempfile.TemporaryDirectory(prefix="nn-check-") as tmp:
         root = Path(tmp)

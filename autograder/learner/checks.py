@@ -14,7 +14,12 @@ later run the judging outside the learner's kernel without rewriting tests.
 * a missing implementation or a crash is reported in words, with the shapes
   of the inputs the test used;
 * what the learner's code writes to stderr (progress bars, warnings) does not
-  fail the test by itself: nbgrader would otherwise score it as an error.
+  fail the test by itself: nbgrader would otherwise score it as an error;
+* a bug is charged once, where it is: when the test cell's namespace holds
+  ``REFERENCE_HELPERS`` (a dict set in a hidden block, name -> the grader's
+  reference function), the learner's function runs with every other graded name
+  it calls bound to that reference, so ``np_cross_entropy_grad`` is judged with
+  a correct ``np_cross_entropy_dlogits`` whatever the learner's one does.
 
 A failed expectation raises :class:`CheckFailure`, an ``AssertionError``, which
 nbgrader counts as a failed test.
@@ -24,6 +29,7 @@ import contextlib
 import inspect
 import io
 import os
+import sys
 import zlib
 from typing import NamedTuple, Optional
 
@@ -140,6 +146,46 @@ def plain(value, name):
     fail(f"{name} returned a {type(value).__name__}; expected a numpy array or a number.")
 
 
+def _references_for(fn, namespace):
+    """The reference helpers to bind while ``fn`` runs: all of ``REFERENCE_HELPERS`` but ``fn``'s own."""
+    references = namespace.get("REFERENCE_HELPERS") if isinstance(namespace, dict) else None
+    if not isinstance(references, dict):
+        return {}
+    own = _function_name(fn).rsplit(".", 1)[-1]
+    return {name: helper for name, helper in references.items() if name != own}
+
+
+def _globals_of(fn):
+    """The namespace in which ``fn`` looks up the names it calls (a notebook's, for its functions)."""
+    target = getattr(fn, "__func__", fn)
+    found = getattr(target, "__globals__", None)
+    if found is None:
+        module = sys.modules.get(getattr(fn, "__module__", None) or "")
+        found = vars(module) if module is not None else None
+    return found
+
+
+@contextlib.contextmanager
+def _bound(fn, references):
+    """Bind ``references`` in ``fn``'s namespace while it runs (in the same process; the
+    grader does it across the sandbox, see ``autograder.sandbox.remote``), then restore every name."""
+    namespace = _globals_of(fn) if references else None
+    if not namespace:
+        yield
+        return
+    missing = object()
+    saved = {name: namespace.get(name, missing) for name in references}
+    namespace.update(references)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
 class Delegated:
     """A learner's function whose call happens elsewhere and is checked there.
 
@@ -149,7 +195,7 @@ class Delegated:
     which the student pack ships on its own, imports nothing of the grader's.
     """
 
-    def remote_call(self, args, kwargs):
+    def remote_call(self, args, kwargs, references=None):
         raise NotImplementedError
 
 
@@ -176,9 +222,10 @@ def call(fn, *args, **kwargs):
         If ``fn`` is not implemented, changed an array argument in place, or
         returned something that is not plain numbers.
     """
+    references = _references_for(fn, sys._getframe(1).f_globals)
     if isinstance(fn, Delegated):
         # Grading outside the kernel: the call happens there, the checks here.
-        return fn.remote_call(args, kwargs)
+        return fn.remote_call(args, kwargs, references)
     name = _function_name(fn)
     if not callable(fn):
         fail(f"{name} is not a function: did you overwrite it with a value?")
@@ -189,7 +236,7 @@ def call(fn, *args, **kwargs):
         # nbgrader scores any stderr output in a test cell as a failure, so a
         # progress bar or a harmless warning inside the learner's code would
         # cost points; only the checks decide.
-        with contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stderr(io.StringIO()), _bound(fn, references):
             result = fn(*args, **kwargs)
     except NotImplementedError:
         fail(not_implemented_message(name))

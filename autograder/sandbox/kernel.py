@@ -234,7 +234,7 @@ class SandboxedKernel:
         self._selector = selectors.DefaultSelector()
         self._selector.register(self.process.stdout, selectors.EVENT_READ, "stdout")
         self._selector.register(self.process.stderr, selectors.EVENT_READ, "stderr")
-        self._buffer = b""
+        self._buffer = bytearray()
         self.alive = True
         self.ready = False
 
@@ -277,7 +277,7 @@ class SandboxedKernel:
                     death = self._death()   # before kill(): it releases the cgroup that knows why
                     self.kill()
                     raise death
-                self._buffer += chunk
+                self._buffer += chunk   # a bytearray grows in place: a large reply costs its size once
                 if b"\n" not in self._buffer and len(self._buffer) > MAX_REPLY_BYTES:
                     self.kill()
                     raise SandboxError("the notebook produced more output than the grader accepts",
@@ -286,7 +286,9 @@ class SandboxedKernel:
     def _read(self, timeout):
         deadline = time.monotonic() + timeout
         self._fill(deadline, lambda buffer: b"\n" in buffer)
-        line, self._buffer = self._buffer.split(b"\n", 1)
+        end = self._buffer.index(b"\n")
+        line = bytes(self._buffer[:end])
+        del self._buffer[:end + 1]
         try:
             reply = json.loads(line)
             if not isinstance(reply, dict):
@@ -304,7 +306,8 @@ class SandboxedKernel:
     def _read_bytes(self, size, timeout):
         """The next ``size`` raw bytes on the runner's stdout (the files of a bridge reply)."""
         self._fill(time.monotonic() + timeout, lambda buffer: len(buffer) >= size)
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
         return data
 
     def stderr_tail(self):

@@ -251,6 +251,7 @@ class TrustedExecute(NbGraderPreprocessor):
         finally:
             if tmp is not None:
                 shutil.rmtree(tmp, ignore_errors=True)
+        began = time.monotonic()
         version, source_hash = course_version(course_root, assignment)
         record = GradingRecord(
             notebook=f"{notebook_name}.ipynb", notebook_sha256=file_sha256(submitted) if submitted.is_file() else "",
@@ -259,6 +260,7 @@ class TrustedExecute(NbGraderPreprocessor):
             settings={"memory_mb": self.memory_mb, "max_processes": self.max_processes, "disk_mb": self.disk_mb,
                       "cell_timeout": self.cell_timeout, "notebook_timeout": self.notebook_timeout})
         report["graded_with"] = record.to_dict()
+        report["seconds"]["provenance"] = time.monotonic() - began
         (build_dir / f"{notebook_name}{GRADING_REPORT_SUFFIX}").write_text(json.dumps(report, indent=1))
         return nb, resources
 
@@ -271,7 +273,8 @@ class TrustedExecute(NbGraderPreprocessor):
             return min(self.cell_timeout, left)
 
         report = {"tests": [], "flags": [suspicious(name) for name in suspicious_code(nb)],
-                  "seconds": {"start": 0.0, "learner cells": 0.0, "tests": 0.0, "stop": 0.0}}
+                  "seconds": {"start": 0.0, "learner cells": 0.0, "tests": 0.0, "bridge": 0.0, "stop": 0.0,
+                              "provenance": 0.0}}
         seconds = report["seconds"]
         if not self.sandbox:
             report["flags"].append(Flag.UNSANDBOXED)
@@ -311,6 +314,9 @@ class TrustedExecute(NbGraderPreprocessor):
                 report["flags"] += sorted(kernel.flags)
                 report["sandbox"] = {"bwrap": self.sandbox, "limits": kernel.limits.backend,
                                      "cgroups": getattr(kernel.limits, "locations", [])}
+            # Inside the tests' time: the part spent waiting on the learner's kernel.
+            seconds["bridge"] = link.seconds
+            report["bridge_round_trips"] = link.round_trips
         if broken is not None:
             report["flags"].append(broken.flag)
             if broken.flag == Flag.ENVIRONMENT:

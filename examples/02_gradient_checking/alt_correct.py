@@ -16,6 +16,8 @@ def computeNumericalGradient(J, theta, e=1e-4):
 ''',
     "relative_error": '''
 def relative_error(a, b):
+    if a.shape != b.shape:
+        raise ValueError(f"shapes differ: {a.shape} and {b.shape}")
     num = np.sqrt(np.sum((a - b) ** 2))
     den = np.sqrt(np.sum(a ** 2)) + np.sqrt(np.sum(b ** 2))
     return num / den if den > 0 else 0.0

@@ -1,4 +1,5 @@
 """block_report returns rows = (bias, weights), columns = (Theta1, Theta2): the transpose."""
+EXPECTED_MESSAGES = {"test_block_report": "your report is transposed"}
 EXPECTED_FAILURES = {"test_block_report"}
 SOLUTIONS = {
     "block_report": '''

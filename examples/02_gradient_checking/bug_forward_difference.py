@@ -1,4 +1,5 @@
 """A forward difference (J(theta + e) - J(theta)) / e: error O(e), not O(e^2)."""
+EXPECTED_MESSAGES = {"test_numgrad_values": "forward (or backward) difference"}
 EXPECTED_FAILURES = {"test_numgrad_values", "test_numgrad_central"}
 SOLUTIONS = {
     "computeNumericalGradient": '''

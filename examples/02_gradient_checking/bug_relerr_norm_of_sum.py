@@ -1,5 +1,6 @@
 """The original question's denominator ||a + b||: 1 instead of 0.71 for orthogonal vectors, inf for a sign bug."""
-EXPECTED_FAILURES = {"test_relative_error", "test_block_report"}  # block_report uses relative_error
+EXPECTED_MESSAGES = {"test_relative_error": "that is a denominator ||a + b||"}
+EXPECTED_FAILURES = {"test_relative_error"}
 SOLUTIONS = {
     "relative_error": '''
 def relative_error(a, b):

@@ -1,4 +1,5 @@
 """Perturbs the caller's theta through a view and never puts it back: theta is modified in place."""
+EXPECTED_MESSAGES = {"test_numgrad_theta_intact": "on a copy (e.g. `theta.copy()`)"}
 EXPECTED_FAILURES = {"test_numgrad_values", "test_numgrad_central", "test_numgrad_theta_intact"}
 SOLUTIONS = {
     "computeNumericalGradient": '''

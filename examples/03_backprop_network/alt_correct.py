@@ -36,12 +36,12 @@ def nnBackprop(nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, nu
     A1 = np.concatenate([np.ones((m, 1)), X], axis=1)
     Z2 = np.einsum("mi,hi->mh", A1, T1)
     A2 = np.concatenate([np.ones((m, 1)), sigmoid(Z2)], axis=1)
-    D3 = sigmoid(np.einsum("mh,kh->mk", A2, T2)) - Y
+    D3 = (sigmoid(np.einsum("mh,kh->mk", A2, T2)) - Y) / m
     D2 = np.einsum("mk,kh->mh", D3, T2[:, 1:]) * sigmoidGradient(Z2)
     reg1 = np.concatenate([np.zeros((T1.shape[0], 1)), T1[:, 1:]], axis=1)
     reg2 = np.concatenate([np.zeros((T2.shape[0], 1)), T2[:, 1:]], axis=1)
-    G1 = (np.einsum("mh,mi->hi", D2, A1) + lambda_ * reg1) / m
-    G2 = (np.einsum("mk,mh->kh", D3, A2) + lambda_ * reg2) / m
+    G1 = np.einsum("mh,mi->hi", D2, A1) + lambda_ / m * reg1
+    G2 = np.einsum("mk,mh->kh", D3, A2) + lambda_ / m * reg2
     return D3, D2, G1, G2
 ''',
     "nnCost": '''

@@ -1,4 +1,5 @@
 """predict adds 1 to np.argmax, as for 1-based labels."""
+EXPECTED_MESSAGES = {"test_predict": "your labels are 1 too large"}
 EXPECTED_FAILURES = {"test_predict", "test_training"}
 SOLUTIONS = {
     "predict": '''
