@@ -21,12 +21,13 @@ from autograder.grading.results import results
 from autograder.grading.reports import format_table
 from autograder.grading.safe_text import printable
 from autograder.grading.selfcheck import check_notebook
+from autograder.learner.report import from_grading
 from autograder.sandbox.kernel import bwrap_available
 from autograder.settings import ENGINES, REPO_ROOT, db_url
 
 
 def cmd_release(args):
-    for path in release(REPO_ROOT, args.assignments or None):
+    for path in release(REPO_ROOT, args.assignments or None, discard=args.discard_grades):
         print(f"released {path.relative_to(REPO_ROOT)} (no solutions, no hidden tests)")
 
 
@@ -147,21 +148,10 @@ def cmd_check(args):
     if not bwrap_available():
         print("note: bubblewrap is not installed, so your notebook runs without a sandbox (fine for your own code)")
     result, messages = check_notebook(args.notebook)
-    for test in result.tests:
-        if test.manual:
-            status, note = "written", "graded by a person; not checked offline"
-        elif test.points >= test.max_points:
-            status, note = "passed", ""
-        else:
-            status, note = "FAILED", messages.get(test.grade_id, "")
-        print(f"{status:7s} {test.points:4g}/{test.max_points:<3g} {test.grade_id}")
-        if note:
-            print(f"        {note}")
-    auto_max = sum(t.max_points for t in result.tests if not t.manual)
-    auto = sum(t.points for t in result.tests if not t.manual)
-    print(f"\nautograded score: {auto:g} / {auto_max:g}"
-          + (f" (+ {result.max_score - auto_max:g} points of written answers)" if result.max_score > auto_max else ""))
-    if result.failed:
+    # The same rows as `python -m autograder.learner check`, Validate and the notebook's last cell.
+    report = from_grading(Path(args.notebook).name, result, messages)
+    print("\n".join(report.lines()))
+    if report.failed:
         sys.exit(1)
 
 
@@ -170,6 +160,9 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="generate notebooks/ from source/ and check it hides solutions")
     p.add_argument("assignments", nargs="*", help="default: all of source/")
+    p.add_argument("--discard-grades", action="store_true",
+                   help="after a trial grading, delete these assignments' grades from the gradebook first, so that "
+                        "cells can be added or removed (the submitted notebooks stay on disk)")
     p.set_defaults(func=cmd_release)
     p = sub.add_parser("check", help="self-grade one notebook offline: every test, with a hint per failure")
     p.add_argument("notebook", help="your notebook, e.g. notebooks/01_softmax_regression/softmax_regression.ipynb")

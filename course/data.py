@@ -19,7 +19,6 @@ KEYS = ("X_train", "y_train", "X_test", "y_test")
 SHA256 = {
     "mini_mnist": "679fdc45937fcdfbc8e3d9e44af3a0100cfe201520564cd45c4b2329a0488d0c",
 }
-BUILD_SCRIPTS = {"mini_mnist": "data/build_mini_mnist.py"}
 
 
 class DataError(RuntimeError):
@@ -37,10 +36,12 @@ def dataset_path(dataset_name):
 
 
 def _how_to_restore(dataset_name):
-    script = BUILD_SCRIPTS.get(dataset_name)
+    script = f"data/build_{dataset_name}.py"  # where the course repository keeps one
     rel = f"data/{dataset_name.upper()}/{dataset_name}.npz"
+    if not (REPO_ROOT / ".git").exists():  # the student pack: no history, no build script
+        return f"restore {rel} from the course's zip you unpacked"
     fix = f"restore it with `git checkout -- {rel}`"
-    if script:
+    if script and (REPO_ROOT / script).is_file():
         fix += f" or rebuild it with `python {script}`"
     return fix
 

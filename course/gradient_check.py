@@ -20,7 +20,7 @@ class _Reference:
 
     Assignment 2 grades the learner's own ``computeNumericalGradient``, and
     assignment 3 the tensors of their backprop, so no helper here returns a
-    finite-difference gradient, not even a private one (``tests/test_no_giveaways.py``):
+    finite-difference gradient, not even a private one (a course test checks):
     an instance answers "how far is this candidate from it?" and nothing else.
     """
 

@@ -65,14 +65,23 @@ class Lab:
 
 
 @contextlib.contextmanager
-def jupyter_lab(root, startup_timeout=120):
-    """Run JupyterLab from .venv on ``root`` as `make lab` does; yields a :class:`Lab`."""
-    jupyter = Path(sys.executable).with_name("jupyter")
+def jupyter_lab(root, startup_timeout=120, pack_env=None, command_prefix=()):
+    """Run JupyterLab from .venv on ``root`` as `make lab` does; yields a :class:`Lab`.
+
+    With ``pack_env`` (a learner's environment, tests/installed_pack.py), ``root``
+    is an installed student pack instead: its own ``.venv/bin/jupyter`` runs there,
+    as its README says, with nothing of the repository's configuration.
+    ``command_prefix`` runs it as another user (``runuser -u USER --``).
+    """
+    if pack_env is None:
+        jupyter = Path(sys.executable).with_name("jupyter")
+        env = dict(os.environ, JUPYTER_CONFIG_PATH=str(REPO_ROOT / "autograder"), NN_COURSE_ROOT=str(root))
+        # `make lab` does not activate the virtualenv: its bin/ is not on PATH
+        # (the grading code adds it to this process's PATH; the server must not inherit that).
+        env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if Path(p) != jupyter.parent)
+    else:
+        jupyter, env = Path(root) / ".venv" / "bin" / "jupyter", dict(pack_env)
     port, token = free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_CONFIG_PATH=str(REPO_ROOT / "autograder"), NN_COURSE_ROOT=str(root))
-    # `make lab` does not activate the virtualenv: its bin/ is not on PATH
-    # (the grading code adds it to this process's PATH; the server must not inherit that).
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if Path(p) != jupyter.parent)
     # Keep the user's own Jupyter settings and workspaces out of the test.
     env["JUPYTER_CONFIG_DIR"] = str(Path(root) / ".jupyter-config")
     env["JUPYTERLAB_SETTINGS_DIR"] = str(Path(root) / ".jupyter-config" / "lab" / "user-settings")
@@ -80,10 +89,10 @@ def jupyter_lab(root, startup_timeout=120):
     log = Path(root) / "jupyter-lab.log"
     with open(log, "w") as out:
         process = subprocess.Popen(
-            [str(jupyter), "lab", f"--notebook-dir={root}", "--no-browser", "--ip=127.0.0.1",
+            [*command_prefix, str(jupyter), "lab", f"--notebook-dir={root}", "--no-browser", "--ip=127.0.0.1",
              f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"]
             # CI runs as root, which Jupyter refuses unless told.
-            + (["--allow-root"] if os.geteuid() == 0 else []),
+            + (["--allow-root"] if os.geteuid() == 0 and not command_prefix else []),
             env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
     lab = Lab(f"http://127.0.0.1:{port}/", token, Path(root), log)
     try:

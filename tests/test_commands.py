@@ -10,6 +10,7 @@ import pytest
 from conftest import REPO_ROOT
 from grading_helpers import NO_SANDBOX_FLAG
 
+from autograder.coursedir.release import points
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 from examples.example_class import build_submission, load_examples
 
@@ -31,7 +32,9 @@ def test_check_grades_the_blank_release_and_hides_the_tests(tmp_path):
     out = done.stdout
     assert "FAILED     0/10  test_np_linear" in out
     assert "np_linear is not implemented yet" in out
-    assert "autograded score: 0 / 90 (+ 10 points of written answers)" in out
+    total = points(ASSIGNMENT)   # read from source/, never written here
+    assert (f"visible and hidden tests: 0/{total.autograded:g} points; written answers ({total.written:g} points) "
+            "are graded by a person") in out
     for secret in ("BEGIN HIDDEN TESTS", "reference_softmax", "Traceback"):
         assert secret not in out
 

@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from conftest import REPO_ROOT
 from nbconvert.exporters import HTMLExporter
 
-from autograder.coursedir.release import assignments
+from autograder.coursedir.release import assignments, points
 from autograder.grading.autograde import generate_feedback
 from autograder.grading.feedback import CSP_META, MISSING_ALT, add_missing_alt
 from examples.example_class import EXAMPLES_DIR, grade_example_class, load_examples
@@ -41,19 +41,25 @@ def test_every_submission_fails_exactly_its_expected_tests(graded):
     assert not surprises
 
 
-def test_reference_and_alternative_solutions_score_100(graded):
+def _total(graded):
+    """The assignment's points, read from source/ (never written in a test: a course may change them)."""
+    return points(graded[0]).total
+
+
+def test_reference_and_alternative_solutions_score_full_marks(graded):
     by_student = _by_student(graded)
+    total = _total(graded)
     for student in ("reference", "alt_correct"):
         _, result = by_student[student]
-        assert (result.score, result.max_score) == (100, 100), student
+        assert (result.score, result.max_score) == (total, total), student
         assert not result.pending
 
 
-def test_fair_variants_score_100(graded):
+def test_fair_variants_score_full_marks(graded):
     # Correct code written with the guards learners copy from libraries (fair_*.py) loses nothing.
     for example, result in graded[2]:
         if example.student.startswith("fair_"):
-            assert (result.score, result.max_score) == (100, 100), example.student
+            assert (result.score, result.max_score) == (_total(graded),) * 2, example.student
             assert not example.expected_failures, example.student
 
 
@@ -71,7 +77,7 @@ def test_every_bug_loses_the_points_of_the_tests_that_target_it(graded):
         assert example.expected_failures, f"{example.student} names no test that catches it"
         lost = sum(t.max_points - t.points for t in result.tests)
         targeted = sum(t.max_points for t in result.tests if t.grade_id in example.expected_failures)
-        assert lost == targeted and result.score == 100 - targeted, example.student
+        assert lost == targeted and result.score == _total(graded) - targeted, example.student
 
 
 def _expected_messages(example):
@@ -106,7 +112,7 @@ def test_feedback_and_grades_csv_are_written(graded):
     with open(root / "grades.csv") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     assert set(rows) == {ex.student for ex, _ in results}
-    assert rows["reference"]["score"] == "100" and rows["reference"]["max_score"] == "100"
+    assert float(rows["reference"]["score"]) == float(rows["reference"]["max_score"]) == _total(graded)
     for example, result in results:
         assert set(rows[example.student]["failed_tests"].split()) == result.failed
 

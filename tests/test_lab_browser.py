@@ -5,7 +5,9 @@ scratch copy of the course, serves every step: each reference notebook runs
 top to bottom without an error; each released notebook's first test says, in
 words, that the function is not implemented yet; nbgrader's Assignment List,
 Validate (which runs the self-check) and formgrader load. Each kernel is shut
-down before the next notebook opens. Screenshots are saved as artifacts
+down before the next notebook opens. The student pack gets its own JupyterLab,
+started from the unzipped, installed pack as its README says, where Validate
+shows the visible-test score of a half-done notebook. Screenshots are saved as artifacts
 (tests/browser.py: ``$NN_TEST_ARTIFACTS``, default ``test-artifacts/``).
 """
 
@@ -17,8 +19,10 @@ import nbformat
 import pytest
 from browser import browser, screenshot
 from conftest import REPO_ROOT
+from installed_pack import filled, fresh_folder, learner_env, remove, unpacked_pack
 from lab_server import jupyter_lab, scratch_course
 
+from autograder.coursedir.release import points
 from autograder.learner.checks import not_implemented_message
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
@@ -156,18 +160,24 @@ def test_released_notebook_s_first_test_says_in_words_what_is_missing(lab_page, 
     assert "Traceback" not in shown[0] and "checks.py" not in shown[0]
 
 
-def test_validate_button_runs_the_self_check_and_shows_the_table_and_hints(lab_page):
-    lab, page = lab_page
-    path = RELEASED[0]
+def _validate(lab, page, path, shot_name):
+    """Open ``path``, press Validate, and return (the dialog's text, its screenshot); the kernel is shut down."""
     _open(lab, page, path)
     page.click(".validate-button")
     dialog = page.wait_for_selector("#validation-message", timeout=NOTEBOOK_SECONDS * 1000)
     text = dialog.inner_text()
-    shot = screenshot(page, "lab-validate")
+    shot = screenshot(page, shot_name)
     _close(lab, path)
+    return text, shot
+
+
+def test_validate_button_runs_the_self_check_and_shows_the_table_and_hints(lab_page):
+    lab, page = lab_page
+    path = RELEASED[0]
+    text, shot = _validate(lab, page, path, "lab-validate")
     _, function = _first_test(path)
     assert re.search(r"FAILED\s+0/\d+\s+test_", text), f"no per-test table in the dialog (see {shot}):\n{text}"
-    assert "autograded score: 0 /" in text
+    assert re.search(r"visible and hidden tests: 0/\d+ points", text), text
     assert not_implemented_message(function) in text, text
 
 
@@ -197,3 +207,25 @@ def test_formgrader_loads_with_the_course_s_assignments(lab_page):
     assert "Manage Assignments" in text and "Loading, please wait" not in text
     for assignment in assignments:
         assert assignment in text, f"formgrader does not list {assignment} (see {shot})"
+
+
+def test_validate_in_the_student_pack_shows_the_visible_test_score(tmp_path):
+    """JupyterLab from the unzipped pack, in Chromium: Validate on a half-done notebook shows the score table."""
+    parent = fresh_folder()
+    try:
+        pack = unpacked_pack(parent)
+        released = pack / "notebooks" / "01_softmax_regression" / "softmax_regression.ipynb"
+        filled(released, released, keep=lambda grade_id: grade_id in ("np_linear", "np_softmax"))
+        _user_settings(pack)
+        path = released.relative_to(pack).as_posix()
+        with browser() as chromium, jupyter_lab(pack, pack_env=learner_env(pack)) as lab:
+            page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+            text, shot = _validate(lab, page, path, "lab-pack-validate")
+            page.close()
+    finally:
+        remove(parent)
+    total = points("01_softmax_regression").autograded
+    assert re.search(rf"visible tests: [1-9][\d.]*/{total:g} points; the grader also runs hidden tests", text), (
+        shot, text)
+    assert re.search(r"passed\s+\d+/\d+\s+test_np_linear", text) and re.search(r"FAILED\s+0/\d+\s+test_", text)
+    assert not_implemented_message("np_cross_entropy") in text, text

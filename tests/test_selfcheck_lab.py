@@ -1,4 +1,8 @@
-"""Self-check from JupyterLab: nbgrader's Validate button gives the verdicts of `python -m autograder check`."""
+"""Self-check from JupyterLab: nbgrader's Validate button gives the verdicts of `python -m autograder check`.
+
+In the repository the configured check is the grader's, with the hidden tests;
+the student pack's (visible tests only) is tested in tests/test_pack_as_learner.py.
+"""
 
 import re
 import subprocess
@@ -10,9 +14,10 @@ import pytest
 from conftest import REPO_ROOT
 from lab_server import MAKE_LAB_RECIPE, jupyter_lab, scratch_course
 
-from autograder.grading.results import SubmissionResult
-from autograder.grading.results import TestResult as GradeCell  # renamed: pytest collects Test* names
 from autograder.learner.lab_validate import validation_value
+from autograder.learner.report import CheckReport
+from autograder.learner.report import TestRow as Row  # renamed: pytest collects Test* names
+from autograder.learner.selfcheck import configured_check
 from examples.example_class import build_submission, load_examples
 
 ASSIGNMENT = "01_softmax_regression"
@@ -26,19 +31,33 @@ def test_make_lab_starts_jupyterlab_as_the_tests_do():
     assert recipe and recipe.group(1) == MAKE_LAB_RECIPE, "tests/lab_server.py starts JupyterLab differently"
 
 
+def test_the_repository_s_self_check_is_the_grader_s_with_the_hidden_tests():
+    assert configured_check(REPO_ROOT) == "autograder.grading.selfcheck:check_notebook"
+
+
 def test_all_tests_passing_is_nbgrader_s_success():
-    result = SubmissionResult("me", ASSIGNMENT, [GradeCell("t1", 5, 5), GradeCell("w", 0, 5, manual=True)])
-    assert validation_value(result) == {}
+    report = CheckReport("nb.ipynb", [Row("t1", 5, 5), Row("w", 0, 5, manual=True)], hidden=True)
+    assert validation_value(report) == {}
 
 
 def test_failed_tests_come_with_the_table_and_their_hints_escaped():
-    result = SubmissionResult("me", ASSIGNMENT, [GradeCell("t1", 5, 5), GradeCell("t2", 0, 10)],
-                              messages={"t2": "p <b>sums</b> to 2"})
-    first, second = validation_value(result)["failed"]
-    assert first["source"].splitlines()[:2] == ["passed     5/5   t1", "FAILED     0/10  t2"]
-    assert "autograded score: 5 / 15" in first["source"]
+    report = CheckReport("nb.ipynb", [Row("t1", 5, 5), Row("t2", 0, 10, message="p <b>sums</b> to 2"),
+                                      Row("w", 0, 4, manual=True)], hidden=True)
+    first, second = validation_value(report)["failed"]
+    assert first["source"].splitlines()[:4] == ["passed     5/5   t1", "FAILED     0/10  t2",
+                                                "        p <b>sums</b> to 2", "written    -/4   w"]
+    assert first["source"].splitlines()[-1] == (
+        "visible and hidden tests: 5/15 points; written answers (4 points) are graded by a person")
     assert second == {"source": "t2: 0 / 10 points", "error": "p &lt;b&gt;sums&lt;/b&gt; to 2",
                       "raw_error": "p <b>sums</b> to 2"}
+
+
+def test_a_failed_cell_outside_the_tests_is_named_before_the_rows():
+    report = CheckReport("nb.ipynb", [Row("t1", 0, 5, message="did not run: a cell above failed first")],
+                         cell_failures=["the setup cell (the first code cell) failed: ModuleNotFoundError: x"])
+    first, cause, test = validation_value(report)["failed"]
+    assert first["source"].splitlines()[0].startswith("the setup cell (the first code cell) failed")
+    assert cause["raw_error"].startswith("the setup cell") and test["raw_error"].startswith("did not run")
 
 
 def _check_cli(notebook):

