@@ -115,13 +115,17 @@ def hub():
     folder.chmod(0o755)
     process = None
     try:
-        _, python = deploy(folder / "app")
+        copy, python = deploy(folder / "app")
         roster = write_roster(folder / "roster.csv", rows)
         port, log = _hub_port(), folder / "hub.log"
         with open(log, "w") as out:
             process = subprocess.Popen([str(python), "-m", "hub", "start", "--roster", str(roster),
                                         "--hub-dir", str(folder / "hub"), "--port", str(port), "--proxy", str(PROXY)],
-                                       stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                       stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                       # From the copy, as `make hub` runs from its repository: `-m`
+                                       # puts the working folder first on the path, and from the
+                                       # working tree the hub would lock (chmod 700) the tree's source/.
+                                       cwd=copy)
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + 180
         while True:

@@ -170,20 +170,22 @@ def bwrap_command(course_root, bridge_dir, command, config=None, disk_bytes=256 
     """
     config = config or SandboxConfig()
     links, folders, hidden = allowed_mounts(course_root, config)
-    args = ["bwrap"]
+    # What the submission may write is /tmp and /dev/shm (multiprocessing's
+    # semaphores live there): together exactly disk_bytes. The rest of /dev
+    # is read-only, or it would be an uncapped tmpfs. These come first: bwrap
+    # mounts in order, and a course or a Python environment that lives under
+    # /tmp (a CI checkout, a scratch clone) must be bound on top of the
+    # sandbox's own /tmp, not hidden by it.
+    shm = int(disk_bytes) // SHM_SHARE
+    args = ["bwrap", "--dev", "/dev", "--proc", "/proc",
+            "--size", str(int(disk_bytes) - shm), "--tmpfs", "/tmp",
+            "--size", str(shm), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     for link in links:
         args += ["--symlink", os.readlink(link), str(link)]
     for folder in folders:
         args += ["--ro-bind", str(folder), str(folder)]
     for path in hidden:
         args += ["--tmpfs", str(path), "--remount-ro", str(path)]
-    # What the submission may write is /tmp and /dev/shm (multiprocessing's
-    # semaphores live there): together exactly disk_bytes. The rest of /dev
-    # is read-only, or it would be an uncapped tmpfs.
-    shm = int(disk_bytes) // SHM_SHARE
-    args += ["--dev", "/dev", "--proc", "/proc",
-             "--size", str(int(disk_bytes) - shm), "--tmpfs", "/tmp",
-             "--size", str(shm), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     font_list = _font_list()
     if font_list:
         args += ["--ro-bind", str(font_list), f"{SANDBOX_MPLCONFIGDIR}/{font_list.name}"]
