@@ -37,6 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from distributed import Client, LocalCluster
+
 from autograder.cluster.dask_executor import DaskCluster
 from autograder.grading.batch import grade_class
 from autograder.grading.options import GradingOptions
@@ -62,8 +64,6 @@ def _idle_gaps(timings, started):
 
 
 def _grade_on_cluster(root, n_workers, n):
-    from distributed import Client, LocalCluster
-
     # Real processes: a scheduler and n single-threaded workers, as `dask worker` would run.
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       host="127.0.0.1") as cluster:

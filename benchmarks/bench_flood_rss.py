@@ -19,6 +19,9 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.coursedir.release import release
+from autograder.settings import RELEASE_DIR, SOURCE_DIR
+
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT, NOTEBOOK, CELLS = "01_softmax_regression", "softmax_regression.ipynb", 1000
 
@@ -30,9 +33,6 @@ generate_feedback({{root!r}}, {ASSIGNMENT!r}, "flood")
 
 
 def main():
-    from autograder.coursedir.release import release
-    from autograder.settings import RELEASE_DIR, SOURCE_DIR
-
     root = Path(tempfile.mkdtemp(prefix="nn-flood-"))
     try:
         shutil.copytree(REPO / SOURCE_DIR / ASSIGNMENT, root / SOURCE_DIR / ASSIGNMENT)

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from nbclient import NotebookClient
 
 from autograder.coursedir.release import release
 from autograder.grading import timings
@@ -124,8 +125,6 @@ def _load():
 
 def _bare_seconds(root, students, sample):
     """Median seconds to execute autograded notebooks (hidden tests in) with nbclient alone."""
-    from nbclient import NotebookClient
-
     times = []
     for student in students[::max(1, len(students) // sample)][:sample]:
         path = next((root / "autograded" / student / ASSIGNMENT).glob("*.ipynb"))

@@ -9,19 +9,20 @@ folder (a terminal in JupyterLab): see hub/inbound.py.
 
 import argparse
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 from autograder.settings import REPO_ROOT
+from hub.inbound import LAYOUT, collect_inbound, release_feedback
+from hub.provision import accounts_file, provision
+from hub.roster import RosterError, read_roster
 
 DEFAULT_HUB_DIR = "/srv/nn-hub"
 DEFAULT_PROXY = REPO_ROOT / ".venv" / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 
 
 def cmd_start(args):
-    from hub.provision import accounts_file, provision
-    from hub.roster import RosterError, read_roster
-
     if os.geteuid() != 0:
         sys.exit("make hub runs as root: it creates system accounts and starts servers as them (sudo make hub)")
     if not Path(args.proxy).exists():
@@ -50,8 +51,6 @@ def cmd_start(args):
 
 
 def cmd_collect(args):
-    from hub.inbound import LAYOUT, collect_inbound
-
     found = collect_inbound(args.course_dir, args.assignment)
     for sub in found:
         print(f"  {sub.student}: {sub.refused or 'submitted at ' + sub.timestamp}")
@@ -60,9 +59,6 @@ def cmd_collect(args):
 
 
 def cmd_feedback(args):
-    import subprocess
-
-    from hub.inbound import release_feedback
 
     # Regenerate the pages from the gradebook, so the hand grades made in formgrader are in them.
     subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback", args.assignment, "--force"],

@@ -33,6 +33,10 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.utils import parse_utc
+from traitlets.config.loader import PyFileConfigLoader
+
 from autograder.settings import COURSE_CONFIG, db_url
 
 NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
@@ -57,8 +61,6 @@ class InboundSubmission:
 
 def course_settings(course_dir):
     """(course id, exchange root) from the course folder's nbgrader_config.py."""
-    from traitlets.config.loader import PyFileConfigLoader
-
     config = PyFileConfigLoader(COURSE_CONFIG, path=str(course_dir)).load_config()
     course_id = config.get("CourseDirectory", {}).get("course_id")
     root = config.get("Exchange", {}).get("root")
@@ -77,8 +79,6 @@ def _owner_name(uid):
 
 def latest_submissions(inbound, assignment):
     """student -> their latest :class:`InboundSubmission` of ``assignment`` in ``inbound``."""
-    from nbgrader.utils import parse_utc
-
     latest = {}
     for entry in sorted(os.scandir(inbound), key=lambda e: e.name):
         parts = entry.name.split("+")
@@ -128,9 +128,6 @@ def collect_inbound(course_dir, assignment):
 
 
 def _record_timestamps(course_dir, assignment, submissions):
-    from nbgrader.api import Gradebook, MissingEntry
-    from nbgrader.utils import parse_utc
-
     with Gradebook(db_url(course_dir)) as gb:
         try:
             gb.find_assignment(assignment)
