@@ -158,3 +158,20 @@ def test_the_checks_catch_an_injected_circle():
     assert "autograder.learner.checks" in {target for target, _, _ in graph["autograder.sandbox.remote"]}
     graph["autograder.learner.checks"].add(("autograder.sandbox.remote", 1, False))
     assert ["autograder.learner.checks", "autograder.sandbox.remote"] in _cycles(graph)
+
+
+if __name__ == "__main__":
+    # `python tests/test_layering.py [ROOT]`: the import graph of ROOT's autograder package
+    # (default: this checkout), one module a line, then its circles; ROOT may be an old checkout.
+    import sys
+
+    root = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else REPO_ROOT
+    graph = import_graph(root)
+    for module in sorted(graph):
+        local = sorted({target for target, _, is_local in graph[module] if is_local})
+        print(f"{module} -> {', '.join(sorted({t for t, _, _ in graph[module]}))}"
+              + (f"   [function-local: {', '.join(local)}]" if local else ""))
+    circles = _cycles(graph)
+    print(f"\nimport circles: {len(circles)}")
+    for circle in circles:
+        print("  " + " <-> ".join(circle))
