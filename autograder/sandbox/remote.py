@@ -122,7 +122,19 @@ class _Remote:
         reply, decoder = self._ask({"op": "lookup", "h": object.__getattribute__(self, "_handle"), "attr": attr})
         if "error" in reply:
             raise AttributeError(f"{object.__getattribute__(self, '_name')} has no attribute {attr!r}")
-        return decoder.decode(reply.get("value"), f"{object.__getattribute__(self, '_name')}.{attr}")
+        value = decoder.decode(reply.get("value"), f"{object.__getattribute__(self, '_name')}.{attr}")
+        if isinstance(value, RemoteCallable):
+            # A method: calling it may change this object's state (train updates self.A).
+            object.__setattr__(value, "_owner", self)
+        return value
+
+    def _state_changed(self):
+        """The learner's own method ran on this object: what a test set may have changed, so it is read anew.
+
+        Tests therefore compute expected values from their own variables, never
+        from an attribute read back after a method call.
+        """
+        object.__getattribute__(self, "_set").clear()
 
     def __setattr__(self, attr, value):
         encoder = _Encoder()
@@ -165,6 +177,10 @@ class RemoteCallable(_Remote, checks.Delegated):
         (see :mod:`autograder.sandbox.bridge`), computed here, one round trip per new call.
         """
         name = object.__getattribute__(self, "_name")
+        try:
+            object.__getattribute__(self, "_owner")._state_changed()
+        except AttributeError:
+            pass   # a function or a class, not a method of an object
         tables = {helper: [] for helper in (references or {})}
         for attempt in range(_MAX_BOUND_CALLS):
             encoder = _Encoder()
