@@ -236,7 +236,7 @@ def earned_in_a_fresh_process(assignment, planted=False):
 
 def test_the_helpers_include_every_kind_a_learner_can_reach():
     labels = set(all_helpers())
-    assert "autograder.checks.relative_error" in labels
+    assert "autograder.learner.checks.relative_error" in labels
     assert any(label.startswith("course.gradient_check.") for label in labels)
     assert any(label.startswith("01_softmax_regression:") for label in labels)   # a visible test's hint
 

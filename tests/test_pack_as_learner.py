@@ -73,7 +73,7 @@ def test_blank_notebooks_fail_each_visible_test_as_not_implemented(pack, user):
                 continue
             shown = [o for o in cell["outputs"] if o["output_type"] == "error"]
             assert shown, (notebook, cell["meta"])
-            if shown[0]["ename"] == "NameError" and cell_failed:
+            if cell_failed and (shown[0]["ename"] == "NameError" or "did not finish" in shown[0]["evalue"]):
                 continue   # a test of what an earlier cell (training, say) should have made: a knock-on error
             assert shown[0]["ename"] == "CheckFailure", (notebook, cell["meta"], shown)
             if "def " in answer["source"] or "class " in answer["source"]:

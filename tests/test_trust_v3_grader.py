@@ -131,20 +131,29 @@ def test_an_attribute_a_test_set_reads_back_from_the_grader(course):
     assert passed["test_forward"] is False
 
 
-def test_provided_data_is_the_graders_not_the_kernels(course):
-    """Root cause 2: X_val and y_val of the provided cells are made by the grader; a learner cell's copy is ignored."""
+def test_provided_names_are_the_graders_not_the_kernels(course):
+    """Root cause 2: what the provided cells bind (``checks``, ``np``, the data) is the grader's own.
+
+    The learner rebinds ``checks`` to an object whose every check passes and
+    ships a ``train`` that does nothing: the grader's ``checks`` still fails it.
+    """
     nb = reference(course)
-    # After training, the learner makes the "validation set" one the model gets right, and trains badly.
-    spoof = nbformat.v4.new_code_cell("y_val = np.argmax(clf.forward(X_val), axis=1)\n")
+    spoof = nbformat.v4.new_code_cell(
+        "class _AllPass:\n"
+        "    def __getattr__(self, name):\n"
+        "        return lambda *args, **kwargs: args[0] if name == 'call' and not kwargs and len(args) == 1 "
+        "else (args[0](*args[1:], **kwargs) if name == 'call' else None)\n"
+        "checks = _AllPass()\n"
+        "np.allclose = lambda *args, **kwargs: True\n")
     nb.cells.insert(nb.cells.index(cell_of(nb, "test_training")), spoof)
     cell_of(nb, "NumpyLogisticRegression").source = cell_of(nb, "NumpyLogisticRegression").source.replace(
         "def train(self", "def _unused_train(self", 1) + (
         "\n    def train(self, x, y, x_val=None, y_val=None):\n        return [0.0], [0.0], [0.0]\n")
-    hand_in(course, "spoofed-data", nb)
-    passed, _, report = graded(course, "spoofed-data")
+    hand_in(course, "spoofed-checks", nb)
+    passed, _, report = graded(course, "spoofed-checks")
     assert passed["test_training"] is False
     message = next(t["message"] for t in report["tests"] if t["grade_id"] == "test_training")
-    assert "validation accuracy" in message   # the visible part failed: on the grader's y_val, not the learner's
+    assert "the weights did not move" in message   # the grader's checks and np judged it, not the learner's
 
 
 # np_softmax keeps every input it is called with; a later learner cell prints them.

@@ -60,7 +60,9 @@ def check_environment(root, assignment, engine="trusted", overrides=None):
     ----------
     root : path
         The course folder; only its ``source/<assignment>`` (and its
-        ``.grading-seed``, if any) is read. Nothing in it is written.
+        ``.grading-seed``, if any) is read. A passing verdict is kept in
+        its ``.grading-cache/`` when the folder is writable; a read-only
+        course (another user's checkout) is checked again each run.
     engine, overrides
         As for :func:`autograder.grading.autograde.autograde`.
 
@@ -89,7 +91,10 @@ def check_environment(root, assignment, engine="trusted", overrides=None):
     # A failure is not kept: it raises.
     result = _grade_reference(root, assignment, engine, overrides_key)
     VERDICTS[key] = result
-    write_atomically(cached, json.dumps(result.to_dict(), indent=1))
+    try:
+        write_atomically(cached, json.dumps(result.to_dict(), indent=1))
+    except OSError:
+        pass   # a course folder this user may read but not write: the verdict lives for this run only
     return result
 
 

@@ -493,7 +493,8 @@ def _collect_student(student, handins, expected, course_root, assignment, layout
             return result
         if why:
             result.notes.append(why)
-        if best.filename != name and best.lms in ("folder", "file"):
+        # "<anything>_<notebook>" is how LMSs prefix a file (with a name and an id), whatever the folder: no rename.
+        if best.filename != name and best.lms in ("folder", "file") and not best.filename.endswith("_" + name):
             result.notes.append(f"renamed {best.path.name} to {name}")
         chosen[name] = best.path
         graded.append(best)
