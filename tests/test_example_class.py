@@ -135,8 +135,11 @@ def test_feedback_pages_are_the_pages_stock_nbgrader_writes(graded, tmp_path):
             example.student
         images = re.findall(r"<img\b[^>]*>", page)
         assert all(" alt=" in tag for tag in images), example.student
-    assert any(re.search(r"<img\b", p.read_text()) for p in (root / "feedback").rglob("*.html")), \
-        "no feedback page has a figure: the comparison above saw no image"
+    # What the kernel shows after the first test is withheld from feedback (a learner function may have
+    # kept hidden inputs), so assignment 2's plots never reach it; assignment 1's pages hold a figure.
+    if assignment == "01_softmax_regression":
+        assert any(re.search(r"<img\b", p.read_text()) for p in (root / "feedback").rglob("*.html")), \
+            "no feedback page has a figure: the comparison above saw no image"
 
 
 def test_missing_alt_text_is_added_and_given_alt_text_kept():
