@@ -257,7 +257,9 @@ def run_provided_cell(source, namespace):
     """
     for code, names in _provided_statements(source):
         try:
-            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            # stderr too: a provided cell's progress bar (tqdm) would print on the instructor's terminal.
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+                    warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 exec(code, namespace)
         except SandboxError:
@@ -583,7 +585,7 @@ class TrustedExecute(NbGraderPreprocessor):
         if broken is not None:
             return [_error("TestNotRun", f"not run: {broken.reason}")], broken
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 exec(_compiled_test(source, _nbgrader(cell)["grade_id"]), namespace)
         except SandboxError as err:
             return [_error("TestNotRun", err.reason)], err
