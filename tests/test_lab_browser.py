@@ -46,11 +46,18 @@ def _user_settings(root):
 
 
 @pytest.fixture(scope="module")
-def lab_page(tmp_path_factory):
+def chromium():
+    """One Chromium for the module: Playwright's sync API runs one event loop per thread, so two cannot nest."""
+    with browser() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def lab_page(tmp_path_factory, chromium):
     """(lab, page): one JupyterLab on a scratch course and one Chromium tab, for the whole module."""
     root = scratch_course(tmp_path_factory.mktemp("course"))
     _user_settings(root)
-    with browser() as chromium, jupyter_lab(root) as lab:
+    with jupyter_lab(root) as lab:
         page = chromium.new_page(viewport={"width": 1400, "height": 900})
         yield lab, page
         page.close()
@@ -209,7 +216,7 @@ def test_formgrader_loads_with_the_course_s_assignments(lab_page):
         assert assignment in text, f"formgrader does not list {assignment} (see {shot})"
 
 
-def test_validate_in_the_student_pack_shows_the_visible_test_score(tmp_path):
+def test_validate_in_the_student_pack_shows_the_visible_test_score(chromium):
     """JupyterLab from the unzipped pack, in Chromium: Validate on a half-done notebook shows the score table."""
     parent = fresh_folder()
     try:
@@ -218,7 +225,7 @@ def test_validate_in_the_student_pack_shows_the_visible_test_score(tmp_path):
         filled(released, released, keep=lambda grade_id: grade_id in ("np_linear", "np_softmax"))
         _user_settings(pack)
         path = released.relative_to(pack).as_posix()
-        with browser() as chromium, jupyter_lab(pack, pack_env=learner_env(pack)) as lab:
+        with jupyter_lab(pack, pack_env=learner_env(pack)) as lab:
             page = chromium.new_page(viewport={"width": 1400, "height": 1000})
             text, shot = _validate(lab, page, path, "lab-pack-validate")
             page.close()
