@@ -37,12 +37,19 @@ def needs_root():
             pytest.skip(f"{tool} (passwd / util-linux) is not installed")
 
 
+def _link_or_copy(src, dst):
+    try:
+        os.link(src, dst)
+    except OSError:     # another file system
+        shutil.copy2(src, dst)
+
+
 def deploy(folder):
     """A copy of the repository and a Python environment that runs it, as a hub machine has them.
 
-    The environment is a small virtualenv from the same interpreter whose path
-    holds the copy and this repository's installed packages, and shares its
-    ``share/`` and ``etc/`` (JupyterLab's assets, nbgrader's extensions). So
+    The environment is a virtualenv from the same interpreter, with this
+    repository's installed packages hard-linked into it and the copy on its
+    path, and shares its ``share/`` and ``etc/`` (JupyterLab's assets, nbgrader's extensions). So
     the copy, not the working tree, is what user servers import, and locking
     it (as `make hub` locks the repository it runs from) leaves the working
     tree alone. Returns (copy, python).
@@ -60,12 +67,17 @@ def deploy(folder):
                    check=True)
     site = next((venv / "lib").glob("python3*/site-packages"))
     real_site = next((Path(sys.prefix) / "lib").glob("python3*/site-packages"))
-    (site / "nn_course.pth").write_text(f"{copy}\n{real_site}\n")
+    # The packages themselves, hard-linked (seconds, no space), not a .pth to
+    # this repository's environment: the sandbox mounts the grader's sys.prefix,
+    # as it would a hub machine's own .venv, and a path outside it is not there.
+    shutil.copytree(real_site, site, symlinks=True, copy_function=_link_or_copy, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("nn_course.pth"))
+    (site / "nn_course.pth").write_text(f"{copy}\n")
     for name in ("share", "etc"):
         (venv / name).symlink_to(Path(sys.prefix) / name)
     for script in ("alembic", "jupyter", "nbgrader"):
         (venv / "bin" / script).symlink_to(Path(sys.prefix) / "bin" / script)
-    for path in [folder, *folder.rglob("*")]:
+    for path in [folder, *(p for p in folder.rglob("*") if not p.is_relative_to(site))]:
         if not path.is_symlink():
             path.chmod(stat.S_IMODE(path.stat().st_mode) | 0o444 | (0o111 if path.is_dir() else 0))
     return copy, venv / "bin" / "python"
