@@ -295,7 +295,8 @@ def test_a_submission_is_readable_by_its_student_and_the_instructors_only(hub_ma
     assert as_user(s1, ["cat", str(submission / NOTEBOOK)]).returncode == 0
 
 
-def test_collect_takes_only_a_student_s_own_latest_submission_and_keeps_links_as_links(hub_machine):
+def test_grade_reads_only_a_student_s_own_latest_submission_from_inbound_and_no_link(hub_machine):
+    """Real ``nbgrader submit`` hand-ins, read as the instructor by grade's collect step (tests/test_inbound.py: each refusal)."""
     settings, _, copy, python, (inst, s1, s2) = hub_machine
     course = course_of(settings, COURSE)
     student_nbgrader(settings, s1, python, "fetch_assignment", ASSIGNMENT, f"--course={COURSE}")  # if not yet
@@ -303,29 +304,21 @@ def test_collect_takes_only_a_student_s_own_latest_submission_and_keeps_links_as
     for _ in range(2):     # a resubmission: the later one is graded
         assert student_nbgrader(settings, s1, python, "submit", ASSIGNMENT, f"--course={COURSE}").returncode == 0
     inbound = Path(settings.exchange) / COURSE / "inbound"
-    stamps = sorted(p.name.split("+")[2] for p in inbound.glob(f"{s1}+*"))
+    stamps = sorted((p / "timestamp.txt").read_text() for p in inbound.glob(f"{s1}+*"))
     # s2 plants a folder in s1's name, later than s1's, and hands in a link to the instructor's solution.
     forged = inbound / f"{s1}+{ASSIGNMENT}+2099-01-01 00:00:00.000000 UTC+x"
     linked = inbound / f"{s2}+{ASSIGNMENT}+2026-01-01 00:00:00.000000 UTC+y"
     target = Path(course.course_dir) / "source" / ASSIGNMENT / NOTEBOOK
     script = (f"mkdir '{forged}' '{linked}' && echo '{{}}' > '{forged}/{NOTEBOOK}' && "
-              f"ln -s '{target}' '{linked}/{NOTEBOOK}'")
+              f"echo x > '{linked}/timestamp.txt' && ln -s '{target}' '{linked}/{NOTEBOOK}'")
     assert as_user(s2, ["sh", "-c", script]).returncode == 0
-    done = as_user(inst, [str(python), "-m", "hub", "collect", ASSIGNMENT], python, cwd=course.course_dir)
+    code = ("import sys; from autograder.grading.collect import collect\n"
+            "for c in collect(sys.argv[1], '.', sys.argv[2]): print(c.student, c.submitted_at, c.error, c.notes)")
+    done = as_user(inst, [str(python), "-c", code, str(inbound), ASSIGNMENT], python, cwd=course.course_dir)
     assert done.returncode == 0, done.stderr[-2000:]
-    layout = Path(course.course_dir) / "hub-submissions" / ASSIGNMENT
-    graded = layout / s1 / ASSIGNMENT / NOTEBOOK
-    assert graded.is_file() and "BEGIN SOLUTION" not in graded.read_text()
-    assert f"made by {s2}, not by {s1}" in done.stdout
-    link = layout / s2 / ASSIGNMENT / NOTEBOOK
-    assert link.is_symlink(), "the link was followed: the instructor's solution would be graded as s2's"
-    assert not (layout / s1 / ASSIGNMENT / "timestamp.txt").exists()
-    # nbgrader's own time of s1's latest submission is in the gradebook.
-    from nbgrader.api import Gradebook
-    from nbgrader.utils import parse_utc
-
-    from autograder.settings import db_url
-
-    with Gradebook(db_url(course.course_dir)) as gb:
-        recorded = gb.find_submission(ASSIGNMENT, s1).timestamp
-    assert recorded == parse_utc(stamps[-1]).replace(tzinfo=None)
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    graded = Path(course.course_dir) / "submitted" / s1 / ASSIGNMENT
+    assert "BEGIN SOLUTION" not in (graded / NOTEBOOK).read_text() and (graded / NOTEBOOK).read_text() != "{}\n"
+    assert (graded / "timestamp.txt").read_text() == stamps[-1]
+    assert f"made by {s2}, not by {s1}" in lines[s1]
+    assert "symbolic link" in lines[s2] and not (Path(course.course_dir) / "submitted" / s2).exists()
