@@ -12,14 +12,13 @@ import subprocess
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import nbformat
 import pytest
 
-from autograder.coursedir.release import release
 from autograder.grading.collect import collect
 from autograder.grading.inbound import STAMP_FORMAT, read_record, record_path
-from autograder.settings import RELEASE_DIR, SOURCE_DIR
-from conftest import REPO_ROOT
+from autograder.settings import SOURCE_DIR
+# The released course and its notebook with a marker in a solution cell, as the LMS tests build them.
+from test_lms_collect import _notebook, course  # noqa: F401 (course is a fixture)
 
 ASSIGNMENT = "01_softmax_regression"
 NOTEBOOK = "softmax_regression.ipynb"
@@ -41,21 +40,6 @@ def users():
             subprocess.run(["userdel", name], check=False)
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    root = tmp_path_factory.mktemp("inbound") / "course"
-    shutil.copytree(REPO_ROOT / SOURCE_DIR / ASSIGNMENT, root / SOURCE_DIR / ASSIGNMENT)
-    release(root, [ASSIGNMENT])
-    return root
-
-
-def _notebook(course, marker):
-    nb = nbformat.read(course / RELEASE_DIR / ASSIGNMENT / NOTEBOOK, as_version=4)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code")
-    cell.source += f"\n# {marker}"
-    return nbformat.writes(nb)
-
-
 def _stamp(when):
     return when.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
 
@@ -64,7 +48,7 @@ def hand_in(inbound, course, student, when, marker, owner=None):
     """A folder as nbgrader's submit writes it, every entry owned by ``owner`` (default: the student)."""
     folder = inbound / f"{student}+{ASSIGNMENT}+{_stamp(when)}+{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
-    (folder / NOTEBOOK).write_text(_notebook(course, marker))
+    (folder / NOTEBOOK).write_bytes(_notebook(course, marker))
     (folder / "timestamp.txt").write_text(_stamp(when))
     (folder / "submission_secret.txt").write_text(f"secret-{marker}")
     for path in [folder, *folder.iterdir()]:
@@ -125,7 +109,7 @@ def test_links_special_files_and_others_files_refuse_the_hand_in_unread(course, 
         os.mkfifo(folder / NOTEBOOK)     # opening it for reading would hang the grader
         shutil.chown(folder / NOTEBOOK, s1)
     else:
-        (folder / NOTEBOOK).write_text(_notebook(course, "file-s2-wrote-this"))
+        (folder / NOTEBOOK).write_bytes(_notebook(course, "file-s2-wrote-this"))
         shutil.chown(folder / NOTEBOOK, s2)
     [got] = collect(inbound, course, ASSIGNMENT)
     expected = {"symlink": "symbolic link", "hardlink": "hard link", "fifo": "a FIFO",
