@@ -77,7 +77,7 @@ def main(argv=None):
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--proxy", default=str(DEFAULT_PROXY), help="configurable-http-proxy's executable")
     p.set_defaults(run=cmd_start)
-    for name, run, what in (("collect", cmd_collect, "no longer needed: prints the grade command that reads the exchange"),
+    for name, run, what in (("collect", cmd_collect, "no longer needed: prints the grade command"),
                             ("feedback", cmd_feedback, "regenerate feedback and release it to the exchange")):
         p = sub.add_parser(name, help=what)
         p.add_argument("assignment")

@@ -296,7 +296,10 @@ def test_a_submission_is_readable_by_its_student_and_the_instructors_only(hub_ma
 
 
 def test_grade_reads_only_a_student_s_own_latest_submission_from_inbound_and_no_link(hub_machine):
-    """Real ``nbgrader submit`` hand-ins, read as the instructor by grade's collect step (tests/test_inbound.py: each refusal)."""
+    """Real ``nbgrader submit`` hand-ins, read by grade's collect step as the instructor.
+
+    tests/test_inbound.py checks each refusal on its own.
+    """
     settings, _, copy, python, (inst, s1, s2) = hub_machine
     course = course_of(settings, COURSE)
     student_nbgrader(settings, s1, python, "fetch_assignment", ASSIGNMENT, f"--course={COURSE}")  # if not yet

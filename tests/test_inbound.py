@@ -1,4 +1,4 @@
-"""grade reading nbgrader's exchange inbound/ directly: the latest own hand-in, nbgrader's time, hostile entries refused.
+"""grade reading nbgrader's exchange inbound/ directly: each own latest hand-in, its time, hostile entries refused.
 
 The inbound folder is built as nbgrader's submit leaves it
 (``<student>+<assignment>+<timestamp>+<random>/`` with ``timestamp.txt`` and

@@ -228,7 +228,8 @@ def _take(inbound_fd, entry, student, target, max_file_bytes):
     try:
         claimed = _utc(found.timestamp)
     except (ValueError, OverflowError):
-        raise Refused(f"inbound folder {entry.name}: its timestamp.txt ({found.timestamp[:40]!r}) is not a time") from None
+        raise Refused(f"inbound folder {entry.name}: its timestamp.txt ({found.timestamp[:40]!r}) "
+                      "is not a time") from None
     changed = datetime.fromtimestamp(copier.latest_change, timezone.utc)
     if changed > claimed + CTIME_SLACK:
         found.notes.append(f"{entry.name}: timestamp.txt says {claimed:%Y-%m-%d %H:%M:%S} UTC, but its files were "
