@@ -147,7 +147,7 @@ class _Copier:
             kind = ("a FIFO" if stat.S_ISFIFO(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode)
                     else "a device")
             raise Refused(f"{where} is {kind}, not a file")
-        if self.uid is not None and info.st_uid != self.uid:
+        if info.st_uid != self.uid:
             raise Refused(f"{where} belongs to {_user(info.st_uid)}, not to the student who handed it in: "
                           "someone else wrote into this hand-in")
         if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
@@ -157,7 +157,7 @@ class _Copier:
         self.latest_change = max(self.latest_change, info.st_ctime)
 
     def copy(self, dir_fd, target, rel=""):
-        """Copy the folder open as ``dir_fd`` into ``target`` (``None``: only check it)."""
+        """Copy the folder open as ``dir_fd`` into ``target``, whose ``rel`` it is."""
         with os.scandir(dir_fd) as entries:
             names = sorted(e.name for e in entries)
         for name in names:
@@ -177,16 +177,16 @@ class _Copier:
                     raise Refused(f"{self.folder_name}/{path} was replaced while it was read")
                 self._check(opened, path)
                 if stat.S_ISDIR(opened.st_mode):
-                    sub = None if target is None else target / name
-                    if sub is not None:
-                        sub.mkdir()
-                    self.copy(fd, sub, f"{path}/")
+                    (target / name).mkdir()
+                    self.copy(fd, target / name, f"{path}/")
                     continue
                 with os.fdopen(os.dup(fd), "rb") as src:
                     data = src.read(self.max_file_bytes + 1)
+                if len(data) > self.max_file_bytes:
+                    raise Refused(f"{self.folder_name}/{path} grew while it was read")
                 if not rel and name in NBGRADER_FILES:
                     self.nbgrader[name] = data.decode("utf-8", "replace")
-                elif target is not None:
+                else:
                     (target / name).write_bytes(data)
             finally:
                 os.close(fd)
