@@ -3,8 +3,9 @@
 ``start`` (what `make hub` runs, as root) sets the machine up from a roster
 (hub/provision.py), prints the URL and the accounts, and runs JupyterHub in
 the foreground; Ctrl-C stops it and leaves the gradebooks and the exchange as
-they are. ``collect`` and ``feedback`` are run by an instructor in the course
-folder (a terminal in JupyterLab): see hub/inbound.py.
+they are. ``feedback`` is run by an instructor in the course folder (a
+terminal in JupyterLab), after ``python -m autograder grade A --submissions
+<exchange>/<course>/inbound``: see hub/inbound.py. ``collect`` only says so.
 """
 
 import argparse
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 
 from autograder.settings import REPO_ROOT
-from hub.inbound import LAYOUT, collect_inbound, release_feedback
+from hub.inbound import inbound_path, release_feedback
 from hub.provision import accounts_file, provision
 from hub.roster import RosterError, read_roster
 
@@ -51,11 +52,10 @@ def cmd_start(args):
 
 
 def cmd_collect(args):
-    found = collect_inbound(args.course_dir, args.assignment)
-    for sub in found:
-        print(f"  {sub.student}: {sub.refused or 'submitted at ' + sub.timestamp}")
-    print(f"Now grade them: {sys.executable} -m autograder grade {args.assignment} --root {args.course_dir} "
-          f"--submissions {Path(args.course_dir) / LAYOUT / args.assignment}")
+    # Kept for instructors' notes from before: grade reads the exchange itself now.
+    sys.exit(f"`hub collect` is no longer needed: grade reads the exchange's inbound directly, with nbgrader's "
+             f"timestamps:\n  {sys.executable} -m autograder grade {args.assignment} --root {args.course_dir} "
+             f"--submissions {inbound_path(args.course_dir)}")
 
 
 def cmd_feedback(args):
@@ -77,7 +77,7 @@ def main(argv=None):
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--proxy", default=str(DEFAULT_PROXY), help="configurable-http-proxy's executable")
     p.set_defaults(run=cmd_start)
-    for name, run, what in (("collect", cmd_collect, "lay the exchange's latest submissions out for grade"),
+    for name, run, what in (("collect", cmd_collect, "no longer needed: prints the grade command"),
                             ("feedback", cmd_feedback, "regenerate feedback and release it to the exchange")):
         p = sub.add_parser(name, help=what)
         p.add_argument("assignment")

@@ -172,7 +172,11 @@ c.Exchange.root = {exchange!r}
 c.Exchange.path_includes_course = True
 c.Authenticator.plugin_class = "nbgrader.auth.JupyterHubAuthPlugin"
 c.ExchangeFactory.submit = "hub.exchange.PrivateSubmit"
+# The instructor's own settings (late penalty, limits, ...): that file is
+# never rewritten, and a missing one is skipped.
+load_subconfig({local!r})  # noqa: F821
 '''
+LOCAL_CONFIG = "nbgrader_config.local.py"
 
 # Every user server: the exchange, one folder per course, courses from the hub's groups.
 USER_NBGRADER_CONFIG = '''\
@@ -227,7 +231,8 @@ def setup_course(settings, course, repo_root=REPO_ROOT):
             shutil.copytree(Path(repo_root) / name, root / name,
                             ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     _write(root / "nbgrader_config.py", COURSE_CONFIG.format(
-        course_id=course.course_id, course_dir=course.course_dir, exchange=settings.exchange), user=instructor)
+        course_id=course.course_id, course_dir=course.course_dir, exchange=settings.exchange, local=LOCAL_CONFIG),
+           user=instructor)
     _write(root / "jupyter_server_config.json", _server_config(SERVICE_SERVER_EXTENSIONS), user=instructor)
     uid, gid = pwd.getpwnam(instructor).pw_uid, pwd.getpwnam(instructor).pw_gid
     for dirpath, dirnames, filenames in os.walk(root):

@@ -8,9 +8,9 @@ student of nn101 and a student of its own). In the browser: each nn101
 student logs in with the password the hub printed, fetches assignment 1 from
 the Assignment List, presses Validate on their notebook (the reference
 solution, a seeded bug from examples/, or a blank one) and submits it; the
-third submits after the due date. The instructor collects the exchange's
-inbound submissions (`python -m hub collect`), grades them with the course's
-`grade` as their own account, gives a written answer its points in formgrader,
+third submits after the due date. The instructor grades the exchange's
+inbound submissions directly with the course's `grade` as their own account
+(nbgrader's timestamps: the course's per-day late penalty applies), gives a written answer its points in formgrader,
 and releases feedback (`python -m hub feedback`). Each student fetches their
 feedback in the Assignment List and reads it in Lab; the score on it is the
 gradebook's. No one opens another's server, files or formgrader; the second
@@ -49,7 +49,9 @@ pytestmark = pytest.mark.slow
 # Unix groups are machine-wide: this run's courses get names of their own
 # (tests/test_hub.py may provision at the same time).
 C1, C2 = (f"nn{uuid.uuid4().hex[:6]}" for _ in range(2))
-KINDS = ("reference", "bug_softmax_axis0", "blank")    # what each nn101 student hands in
+# What each nn101 student hands in; the third, late, hands in the seeded bug, so its
+# score is neither full nor zero and the late penalty shows on it.
+KINDS = ("reference", "blank", "bug_softmax_axis0")
 
 
 @dataclass
@@ -235,6 +237,11 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
 
     # 1. The instructor releases assignment 1, due far ahead for now.
     release(hub.settings, nn101, hub.python, duedate="2099-01-01 00:00:00 UTC")
+    # The course's late rule, where README says the instructor writes it (make hub rewrites nbgrader_config.py).
+    policy = ('c.AssignLatePenalties.plugin_class = "autograder.grading.late.PerDayPenalty"\n'
+              'c.PerDayPenalty.percent_per_day = 10\n')
+    assert as_user(u["inst1"], ["sh", "-c", f"printf '%s' '{policy}' > nbgrader_config.local.py"],
+                   cwd=nn101.course_dir).returncode == 0
     with browser() as chromium:
         page = _login(chromium, hub, u["inst1"], f"/services/{C1}/formgrader")
         page.wait_for_selector(f"td:has-text('{ASSIGNMENT}')", timeout=120_000)
@@ -246,7 +253,9 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
         for student, kind in zip(("s1", "s2", "s3"), KINDS):
             user = u[student]
             if student == "s3":
-                now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+                # Rounded up to the second: the earlier students, who submitted a moment ago, are on time.
+                now = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1)).strftime(
+                    "%Y-%m-%d %H:%M:%S UTC")
                 _instructor(hub, u["inst1"], C1, "-m", "nbgrader", "db", "assignment", "add", ASSIGNMENT,
                             f"--duedate={now}")
                 time.sleep(2)
@@ -280,13 +289,14 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
             page.close()
         timings["students submitted"] = time.monotonic() - started
 
-        # 3. The instructor grades the exchange's submissions with the course's grade.
+        # 3. The instructor grades the exchange's inbound with the course's grade, as README says.
         course_dir = nn101.course_dir
-        collected = _instructor(hub, u["inst1"], C1, "-m", "hub", "collect", ASSIGNMENT)
-        for student in ("s1", "s2", "s3"):
-            assert f"{u[student]}: submitted at" in collected, collected
-        _instructor(hub, u["inst1"], C1, "-m", "autograder", "grade", ASSIGNMENT, "--root", course_dir,
-                    "--submissions", f"{course_dir}/hub-submissions/{ASSIGNMENT}", "--workers", "2")
+        old = as_user(u["inst1"], [str(hub.python), "-m", "hub", "collect", ASSIGNMENT], hub.python, cwd=course_dir)
+        assert old.returncode != 0 and "no longer needed" in old.stderr and "/inbound" in old.stderr, old.stderr
+        inbound = Path(hub.settings.exchange) / C1 / "inbound"
+        graded = _instructor(hub, u["inst1"], C1, "-m", "autograder", "grade", ASSIGNMENT, "--root", course_dir,
+                             "--submissions", str(inbound), "--workers", "2")
+        assert "NOT GRADED" not in graded, graded
         grades = _grades(course_dir)
         timings["graded"] = time.monotonic() - started
         from nbgrader.api import Gradebook
@@ -299,8 +309,10 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
             written = [g for g in reference_nb.grades if g.cell.name and g.auto_score is None]
             notebook_id, written_cell, written_max = reference_nb.id, written[0].cell.name, written[0].max_score
         assert late["s1"] == 0 and late["s2"] == 0 and late["s3"] > 0, late
-        assert float(grades[u["s2"]]["score"]) < float(grades[u["s1"]]["score"]), grades
-        assert float(grades[u["s3"]]["score"]) == 0, grades[u["s3"]]
+        assert float(grades[u["s2"]]["score"]) == 0 < float(grades[u["s1"]]["score"]), grades
+        # The late bug: a day's 10 % of its points off, in the CSV.
+        penalty = float(grades[u["s3"]]["late_penalty"])
+        assert 0 < penalty and float(grades[u["s3"]]["score"]) < float(grades[u["s1"]]["score"]), grades[u["s3"]]
 
         # 4. A written answer gets its points in formgrader.
         page = _login(chromium, hub, u["inst1"], f"/services/{C1}/formgrader/submissions/{notebook_id}/")
@@ -317,7 +329,8 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
         # 5. Feedback goes back through the exchange.
         _instructor(hub, u["inst1"], C1, "-m", "hub", "feedback", ASSIGNMENT)
         with Gradebook(db_url(course_dir)) as gb:
-            totals = {s: gb.find_submission(ASSIGNMENT, u[s]).score for s in ("s1", "s2", "s3")}
+            totals = {s: gb.find_submission(ASSIGNMENT, u[s]).score
+                      - gb.find_submission(ASSIGNMENT, u[s]).late_submission_penalty for s in ("s1", "s2", "s3")}
             max_score = gb.find_assignment(ASSIGNMENT).max_score
 
         # 6. Each student fetches it and reads their own score; no one reads another's.
@@ -344,6 +357,7 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
             assert shown, f"{user}: no score on the feedback page"
             assert (float(shown.group(1)), float(shown.group(2))) == (round(totals[student], 2), max_score), (
                 student, shown.group(0), totals[student])
+            assert ("Late submission penalty" in text) == (student == "s3"), student
             pages[student] = page
         timings["feedback read"] = time.monotonic() - started
 

@@ -143,6 +143,10 @@ def api(root, engine="trusted", overrides=None):
     config = nbgrader_config(root, engine)
     if overrides:
         config.merge(Config(overrides))
+    # The grader never uses the exchange, but NbGraderAPI lists it on creation:
+    # a hub course's JupyterHub auth plugin would then demand a hub terminal's
+    # JUPYTERHUB_* variables of `grade` run over ssh or by its own account.
+    config.Authenticator.plugin_class = "nbgrader.auth.NoAuthPlugin"
     # Running without a sandbox is said where it is decided: `grade` refuses
     # unless told (--no-sandbox), `check` notes it (autograder.__main__).
     nbgrader = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)

@@ -44,6 +44,7 @@ import nbformat
 from nbgrader.utils import parse_utc
 
 from autograder.grading.code_similarity import nontrivial, solution_part
+from autograder.grading.inbound import is_inbound, stage_inbound
 from autograder.grading.lms import identify, newest, read_receipts, student_id, zip_entry_times
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
@@ -377,7 +378,8 @@ def collect(submissions, course_root, assignment, tz="UTC"):
     ----------
     submissions : path
         An nbgrader-style folder, an LMS download (folder or zip: see
-        :mod:`autograder.grading.lms`), or a zip of either.
+        :mod:`autograder.grading.lms`), a zip of either, or nbgrader's
+        exchange ``inbound/`` (see :mod:`autograder.grading.inbound`).
     course_root : path
         The course folder (its ``source/<assignment>`` names the notebooks).
     tz : str
@@ -395,11 +397,16 @@ def collect(submissions, course_root, assignment, tz="UTC"):
     if not expected:
         raise ValueError(f"no assignment {assignment!r} in {course_root / SOURCE_DIR}")
     with tempfile.TemporaryDirectory(prefix="nn-collect-") as tmp:
-        entry_times = None
+        entry_times, staged = None, {}
         if submissions.is_file() and zipfile.is_zipfile(submissions):
             layout_root = Path(tmp).resolve()
             refused = _unpack(submissions, layout_root)
             entry_times = zip_entry_times(submissions, layout_root, tz)
+        elif is_inbound(submissions):
+            # nbgrader's exchange: each student's own latest hand-in, checked as it is copied.
+            layout_root = Path(tmp).resolve()
+            staged = stage_inbound(submissions, assignment, layout_root, course_root, MAX_NOTEBOOK_BYTES)
+            refused = {}
         elif submissions.is_dir():
             layout_root = submissions
             refused = refused_entries(layout_root)
@@ -425,7 +432,10 @@ def collect(submissions, course_root, assignment, tz="UTC"):
                                                   "notebook in again, or look at it by hand")
             result.lms, result.lms_id, result.display_name = who["lms"], who["lms_id"], who["display_name"]
             out.append(result)
-    return out
+    for result in out:
+        result.notes += staged.pop(result.student).notes if result.student in staged else []
+    out += [Collected(s.student, error=s.refused, notes=s.notes) for s in staged.values() if s.refused]
+    return sorted(out, key=lambda c: c.student)
 
 
 def _solution_text(source):
