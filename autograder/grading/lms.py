@@ -21,8 +21,12 @@ folder        ``<student>/<file>`` or nbgrader's ``<student>/<assignment>/``  fo
 ============  ==============================================================  =========================
 
 Moodle's participant id is per assignment (Moodle's ``assign_user_mapping``),
-not the user id: the same person has another id in the next assignment, so
-a Moodle class's gradebook holds one row per participant id.
+not the user id: the same person has another id in the next assignment. With
+the assignment's grading worksheet (:func:`read_moodle_worksheet`), each
+participant becomes the student of their ID number (else email address), the
+same in every assignment, handed in at the worksheet's "Last modified
+(submission)"; without it, a Moodle class's gradebook holds one row per
+participant id.
 
 A zip entry's date (or, for an unpacked folder, the file's modification time)
 orders two files of one student where the LMS gives no order of its own, and
