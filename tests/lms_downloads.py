@@ -113,3 +113,21 @@ def moodle_worksheet(path, rows, max_grade, tz="UTC"):
                              f"{max_grade:.2f}", "Yes", moodle_date(row.submitted, tz) if row.submitted else "-",
                              "-", ""])
     return path
+
+
+def example_bytes(tmp, name, assignment="01_softmax_regression", notebook="softmax_regression.ipynb"):
+    """The notebook of example submission ``name`` (examples/), as a learner would hand it in.
+
+    Built once per ``tmp`` in a scratch course ``<tmp>/factory``.
+    """
+    from grading_helpers import make_course
+
+    from autograder.settings import RELEASE_DIR
+    from examples.example_class import build_submission, load_examples
+
+    factory = tmp / "factory"
+    if not (factory / RELEASE_DIR).exists():
+        make_course(factory)
+    example = next(ex for ex in load_examples(assignment) if ex.student == name)
+    build_submission(example, factory)
+    return (factory / "submitted" / name / assignment / notebook).read_bytes()

@@ -29,12 +29,11 @@ import nbformat
 import pytest
 
 from grading_helpers import ASSIGNMENT, NO_SANDBOX_FLAG, NOTEBOOK, make_course
-from lms_downloads import Entry, WorksheetRow, moodle_worksheet, write_zip
+from lms_downloads import Entry, WorksheetRow, example_bytes, moodle_worksheet, write_zip
 
 from autograder.grading.collect import collect
 from autograder.grading.results import set_manual_grades
-from autograder.settings import RELEASE_DIR, SOURCE_DIR
-from examples.example_class import build_submission, load_examples
+from autograder.settings import SOURCE_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -57,15 +56,6 @@ ROWS = [WorksheetRow("301", "Alex Kim", "akim1@example.edu", "S001", EARLY),
         WorksheetRow("308", "Gus Ray", "gray@example.edu", "S008", None)]
 
 
-def _example_bytes(tmp, name):
-    factory = tmp / "factory"
-    if not (factory / RELEASE_DIR).exists():
-        make_course(factory)
-    example = next(ex for ex in load_examples(ASSIGNMENT) if ex.student == name)
-    build_submission(example, factory)
-    return (factory / "submitted" / name / ASSIGNMENT / NOTEBOOK).read_bytes()
-
-
 def _points(root):
     nb = nbformat.read(root / SOURCE_DIR / ASSIGNMENT / NOTEBOOK, as_version=4)
     return sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in nb.cells
@@ -84,11 +74,11 @@ def _read_csv(path):
 @pytest.fixture(scope="module")
 def moodle_class(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("moodle-class")
-    reference, blank = _example_bytes(tmp, "reference"), _example_bytes(tmp, "blank")
+    reference, blank = example_bytes(tmp, "reference"), example_bytes(tmp, "blank")
     resubmitted = NOTEBOOK.replace(".ipynb", " (1).ipynb")   # Moodle's file picker, on a second upload
     entries = [
         Entry("Alex Kim", "301", NOTEBOOK, reference, EARLY),
-        Entry("Alex Kim", "302", NOTEBOOK, _example_bytes(tmp, "bug_grad_sign"), EARLY),
+        Entry("Alex Kim", "302", NOTEBOOK, example_bytes(tmp, "bug_grad_sign"), EARLY),
         # The newer file comes first in the zip: unpack order would grade the older, blank one.
         Entry("Bea Lo", "303", resubmitted, reference, EARLY + timedelta(hours=1)),
         Entry("Bea Lo", "303", NOTEBOOK, blank, EARLY - timedelta(hours=20)),
