@@ -23,6 +23,7 @@ import csv
 import shutil
 import subprocess
 import sys
+import zipfile
 from datetime import datetime, timedelta, timezone
 
 import nbformat
@@ -185,3 +186,8 @@ def test_the_next_assignment_lands_on_the_same_students(moodle_class):
     with pytest.raises(ValueError, match="is 'Alex Kim' in the download but 'Bea Lo' in the worksheet"):
         collect(download, root, ASSIGNMENT, moodle_worksheet=moodle_worksheet(tmp / "swapped.csv", swapped, 90))
     assert not (root / "submitted").exists()
+    # A folder that lost Moodle's last "_" (renamed by hand, or unpacked by a tool that strips it) is still Moodle's.
+    with zipfile.ZipFile(tmp / "renamed.zip", "w") as zf:
+        zf.writestr(f"Alex Kim_411_assignsubmission_file/{NOTEBOOK}", reference)
+    found = collect(tmp / "renamed.zip", root, ASSIGNMENT, moodle_worksheet=tmp / "next.csv")
+    assert [(c.student, c.lms, c.error) for c in found] == [("S001", "moodle", "")]
