@@ -40,7 +40,8 @@ def cmd_grade(args):
     started = time.perf_counter()
     root = Path(args.root).resolve()
     options = GradingOptions(workers=args.workers, engine=args.engine, sandbox=not args.no_sandbox,
-                             scheduler=args.scheduler, db=args.db, retries=args.retries, force=args.force)
+                             scheduler=args.scheduler, db=args.db, retries=args.retries, force=args.force,
+                             moodle_worksheet=args.moodle_worksheet)
     with executor_for(options) as executor:
         report = grade_class(root, args.assignment, args.submissions, options, executor)
     print()
@@ -124,12 +125,14 @@ def cmd_feedback(args):
 def cmd_export(args):
     root = _graded_assignment(args)
     _log_hand_grading(root, args.assignment, args.db)
-    done = export(root, args.assignment, args.format, args.output, args.db)
+    done = export(root, args.assignment, args.format, args.output, args.db, args.moodle_worksheet)
     print(f"{args.format} export of {done.rows} graded students: {_shown(done.path)}")
     if done.pending:
         blank = "'pending' in the grade column" if args.format == "csv" else "left blank (ungraded in the LMS)"
         print(printable(f"manual grading pending, {blank}: {', '.join(done.pending)}"))
-    if done.without_lms_id and args.format != "csv":
+    if done.without_lms_id and args.format == "moodle-worksheet":
+        print(printable(f"graded but not in the worksheet, not exported: {', '.join(done.without_lms_id)}"))
+    elif done.without_lms_id and args.format != "csv":
         print(printable(f"no LMS id in the gradebook, exported under the nbgrader id: "
                         f"{', '.join(done.without_lms_id)}"))
     for student, reason in done.not_graded:
@@ -185,6 +188,10 @@ def main(argv=None):
     p.add_argument("--db", metavar="URL",
                    help="gradebook database, e.g. postgresql://USER:PASSWORD@HOST/DB (default: the db_url of "
                         "<root>/nbgrader_config.py, else SQLite <root>/gradebook.db)")
+    p.add_argument("--moodle-worksheet", metavar="FILE",
+                   help="with a Moodle download: the assignment's grading worksheet CSV, so each student is their "
+                        "ID number (else email), the same in every assignment, handed in at its 'Last modified "
+                        "(submission)'")
     p.set_defaults(func=cmd_grade)
     for name, func, doc in (
             ("feedback", cmd_feedback, "re-render feedback HTML from the gradebook, after hand grading"),
@@ -199,7 +206,10 @@ def main(argv=None):
             p.add_argument("--student", help="only this student (default: every student)")
         if name == "export":
             p.add_argument("--format", choices=FORMATS, default="csv",
-                           help="csv: every column (default); canvas, moodle: that LMS's grade import")
+                           help="csv: every column (default); canvas, moodle: that LMS's grade import; "
+                                "moodle-worksheet: the --moodle-worksheet FILE with its Grade column filled")
+            p.add_argument("--moodle-worksheet", metavar="FILE",
+                           help="with --format moodle-worksheet: the grading worksheet downloaded from Moodle")
             p.add_argument("--output", help="file to write (default: grades-ASSIGNMENT.csv for csv, "
                                             "exports/ASSIGNMENT-FORMAT.csv otherwise)")
         p.set_defaults(func=func)

@@ -6,11 +6,15 @@ with ``-N`` on a file handed in again, Moodle's
 ``<Full Name>_<participantid>_assignsubmission_file_`` folder (or prefix), and
 Blackboard's ``<Assignment>_<username>_attempt_<time>_<file>`` with its
 ``.txt`` receipt. Each entry carries the date the LMS would give it.
+Moodle's grading worksheet is written as its "Download grading worksheet"
+writes it (:func:`moodle_worksheet`).
 """
 
+import csv
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 
 @dataclass
@@ -72,3 +76,58 @@ def write_zip(path, entries, lms, folders=True):
             else:
                 raise ValueError(f"unknown LMS {lms!r}")
     return path
+
+
+# "Download grading worksheet" of a Moodle 4.x assignment with file submissions,
+# feedback comments and offline grading, the site showing email and ID number.
+MOODLE_WORKSHEET_COLUMNS = ("Identifier", "Full name", "Email address", "ID number", "Status", "Grade",
+                            "Maximum grade", "Grade can be changed", "Last modified (submission)",
+                            "Last modified (grade)", "Feedback comments")
+
+
+@dataclass
+class WorksheetRow:
+    """One participant of a Moodle grading worksheet."""
+
+    participant: str        # the participant id of this assignment
+    name: str
+    email: str
+    id_number: str = ""
+    submitted: datetime = None   # "Last modified (submission)" (UTC); None: no submission
+
+
+def moodle_date(when, tz="UTC"):
+    """Moodle's ``userdate()`` default: "Monday, 2 March 2026, 5:07 PM" (no leading zeros), in ``tz``."""
+    local = when.astimezone(ZoneInfo(tz))
+    return f"{local:%A}, {local.day} {local:%B %Y}, {int(local.strftime('%I'))}:{local:%M %p}"
+
+
+def moodle_worksheet(path, rows, max_grade, tz="UTC"):
+    """The grading worksheet CSV of ``rows``, ungraded, as Moodle writes it (UTF-8 with a BOM)."""
+    with open(path, "w", newline="", encoding="utf-8-sig") as f:
+        writer = csv.writer(f)
+        writer.writerow(MOODLE_WORKSHEET_COLUMNS)
+        for row in rows:
+            writer.writerow([f"Participant {row.participant}", row.name, row.email, row.id_number,
+                             "Submitted for grading" if row.submitted else "No submission", "",
+                             f"{max_grade:.2f}", "Yes", moodle_date(row.submitted, tz) if row.submitted else "-",
+                             "-", ""])
+    return path
+
+
+def example_bytes(tmp, name, assignment="01_softmax_regression", notebook="softmax_regression.ipynb"):
+    """The notebook of example submission ``name`` (examples/), as a learner would hand it in.
+
+    Built once per ``tmp`` in a scratch course ``<tmp>/factory``.
+    """
+    from grading_helpers import make_course
+
+    from autograder.settings import RELEASE_DIR
+    from examples.example_class import build_submission, load_examples
+
+    factory = tmp / "factory"
+    if not (factory / RELEASE_DIR).exists():
+        make_course(factory)
+    example = next(ex for ex in load_examples(assignment) if ex.student == name)
+    build_submission(example, factory)
+    return (factory / "submitted" / name / assignment / notebook).read_bytes()

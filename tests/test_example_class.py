@@ -5,6 +5,7 @@ grades, feedback, CSV) on a scratch course, once per assignment.
 """
 
 import csv
+import json
 import re
 import runpy
 import shutil
@@ -153,3 +154,48 @@ def test_every_example_file_is_documented():
         names = {ex.student for ex in load_examples(assignment)}
         assert {"reference", "blank", "alt_correct"} <= names, assignment
         assert all(ex.doc for ex in load_examples(assignment))
+
+
+def test_the_instructor_report_of_the_example_class(graded):
+    """The report `make demo` leads to, for assignment 1, in Chromium: every test, the histogram, honest flags.
+
+    The example submissions are the reference solution with one cell changed
+    (examples/example_class.py: cells an example does not list get the
+    reference), so their untouched longer cells are the instructor's, and
+    saying so is right; a one-liner (``np_linear``) and a cell the example
+    changed never are.
+    """
+    from browser import browser, screenshot
+
+    from autograder.grading.item_report import write_report
+
+    assignment, root, results = graded
+    if assignment != "01_softmax_regression":
+        pytest.skip("one report is enough: assignment 1's")
+    html_path, json_path = write_report(root, assignment)
+    data = json.loads(json_path.read_text())
+    copies = {student: set(cells) for student, cells in data["solution_copies"].items()}
+    longer = copies["reference"]
+    assert longer and "np_linear" not in longer, "the reference is the instructor's solution, one-liners aside"
+    for example, _ in results:
+        flagged = copies.get(example.student, set())
+        assert "np_linear" not in flagged, example.student
+        assert not flagged & set(example.edits), f"{example.student}: a cell it changed is called a copy"
+        if example.blank:
+            assert not flagged, example.student
+        else:
+            assert longer - set(example.solutions) - set(example.edits) <= flagged, example.student
+    assert sum(data["histogram"]) == len(results)
+    with browser() as b:
+        view = b.new_page()
+        view.goto(html_path.as_uri())
+        tests = view.locator("h2:has-text('Tests') + table tr")
+        assert tests.count() == len(data["tests"]) + 1, "one row per test under the header"
+        shown = tests.all_inner_texts()[1:]
+        for test, row in zip(data["tests"], shown):
+            assert row.startswith(test["grade_id"]), row
+            if not test["manual"]:
+                assert f"{test['difficulty']:.2f}" in row, row
+        assert view.locator("h2:has-text('Grades') + svg rect").count() == 10
+        assert view.locator("script").count() == 0
+        screenshot(view, "instructor-report-example-class")

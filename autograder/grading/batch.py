@@ -244,7 +244,7 @@ def grade_class(root, assignment, submissions=None, options=None, executor=None)
     for section, values in rules.penalty.items():
         overrides[section] = {**overrides.get(section, {}), **values}
     collected = collect(Path(submissions) if submissions else root / "submitted", root, assignment,
-                        tz=rules.timezone)
+                        tz=rules.timezone, moodle_worksheet=options.moodle_worksheet)
     errors = [(c.student, assignment, c.error) for c in collected if c.error]
     notes = {c.student: c.notes for c in collected}
     key = _grade_inputs(root, assignment, engine, overrides, url, rules)
@@ -270,7 +270,8 @@ def grade_class(root, assignment, submissions=None, options=None, executor=None)
         else:
             skipped.append(student)
     add_students(url, {c.student: dict(zip(("first_name", "last_name"), split_name(c.display_name)),
-                                       lms_user_id=c.lms_id if c.lms not in ("folder", "file") else None)
+                                       lms_user_id=c.lms_id if c.lms not in ("folder", "file") else None,
+                                       email=c.email or None)
                        for c in collected if not c.error})
     lms_ids = {c.student: c.lms_id for c in collected}
     apply_late_rules(url, assignment, rules, {student: lms_ids.get(student, "") for student in todo})

@@ -45,7 +45,7 @@ from nbgrader.utils import parse_utc
 
 from autograder.grading.code_similarity import nontrivial, solution_part
 from autograder.grading.inbound import is_inbound, stage_inbound
-from autograder.grading.lms import identify, newest, read_receipts, student_id, zip_entry_times
+from autograder.grading.lms import identify, newest, read_moodle_worksheet, read_receipts, student_id, zip_entry_times
 from autograder.settings import RELEASE_DIR, SOURCE_DIR
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
@@ -70,6 +70,7 @@ class Collected:
     lms: str = ""                                   # the layout it came in: canvas, moodle, blackboard, folder
     lms_id: str = ""                                # the LMS's own id of the student, as it gave it
     display_name: str = ""                          # the name the LMS shows, if it gave one
+    email: str = ""                                 # the student's email, if the LMS gave it
     submitted_at: object = None                     # datetime (UTC) the graded files were handed in, if known
     late: bool = False                              # the LMS marked the hand-in late
 
@@ -328,7 +329,7 @@ def _unpack(archive, into):
     return refused
 
 
-def _assign(files, layout_root, assignment, other_assignments=(), entry_times=None, tz="UTC"):
+def _assign(files, layout_root, assignment, other_assignments=(), entry_times=None, tz="UTC", worksheet=None):
     """student id -> the :class:`~autograder.lms.Handin` s of that student (notebooks and anything else).
 
     Files in a folder named after another of the course's assignments belong
@@ -337,7 +338,7 @@ def _assign(files, layout_root, assignment, other_assignments=(), entry_times=No
     receipts are read for names, not graded.
     """
     receipts = read_receipts(files)
-    found = {}
+    found, seen = {}, []
     for path in files:
         rel = path.relative_to(layout_root)
         if any(part in other_assignments for part in rel.parts[:-1]):
@@ -345,7 +346,11 @@ def _assign(files, layout_root, assignment, other_assignments=(), entry_times=No
         if len(rel.parts) == 1 and path.suffix == ".txt" and path.name.removesuffix(".txt") in receipts:
             continue
         handin = identify(path, layout_root, assignment, entry_times, receipts, tz)
+        if worksheet is not None:
+            seen.append(handin := worksheet.identify(handin))
         found.setdefault(student_id(handin.lms_id), []).append(handin)
+    if worksheet is not None:
+        worksheet.check_download(seen)
     return found
 
 
@@ -371,7 +376,7 @@ def _intended_name(name, expected):
     return next(iter(expected)) if len(expected) == 1 else None
 
 
-def collect(submissions, course_root, assignment, tz="UTC"):
+def collect(submissions, course_root, assignment, tz="UTC", moodle_worksheet=None):
     """Normalise ``submissions`` into ``<course_root>/submitted/<student>/<assignment>/``.
 
     Parameters
@@ -383,8 +388,13 @@ def collect(submissions, course_root, assignment, tz="UTC"):
     course_root : path
         The course folder (its ``source/<assignment>`` names the notebooks).
     tz : str
-        The time zone of times that carry none: zip entry dates and
-        Blackboard's attempt times.
+        The time zone of times that carry none: zip entry dates,
+        Blackboard's attempt times, a Moodle worksheet's dates.
+    moodle_worksheet : path, optional
+        Moodle's grading worksheet of this assignment: each participant is
+        then the student of its ID number (else email address), the same in
+        every assignment, handed in at its "Last modified (submission)"
+        (:class:`autograder.grading.lms.MoodleWorksheet`).
 
     Returns
     -------
@@ -393,6 +403,7 @@ def collect(submissions, course_root, assignment, tz="UTC"):
         not written and should be reported, not graded.
     """
     submissions, course_root = Path(submissions), Path(course_root)
+    worksheet = read_moodle_worksheet(moodle_worksheet, tz) if moodle_worksheet else None
     expected = _expected_notebooks(course_root, assignment)
     if not expected:
         raise ValueError(f"no assignment {assignment!r} in {course_root / SOURCE_DIR}")
@@ -415,12 +426,12 @@ def collect(submissions, course_root, assignment, tz="UTC"):
         files = _files(layout_root)
         others = {p.name for p in (course_root / SOURCE_DIR).iterdir() if p.is_dir()} - {assignment}
         out = []
-        owners = _assign(files + sorted(refused), layout_root, assignment, others, entry_times, tz)
+        owners = _assign(files + sorted(refused), layout_root, assignment, others, entry_times, tz, worksheet)
         for student, handins in sorted(owners.items()):
             first = handins[0]
-            who = dict(lms=first.lms, lms_id=first.lms_id,
+            who = dict(lms=first.lms, lms_id=first.lms_id, email=first.email,
                        display_name=next((h.display_name for h in handins if h.display_name), ""))
-            reasons = [refused[h.path] for h in handins if h.path in refused]
+            reasons = [refused[h.path] for h in handins if h.path in refused] + [first.problem] * bool(first.problem)
             collision = _collision(handins)
             if reasons or collision:
                 out.append(Collected(student, error=collision or "; ".join(reasons), **who))
@@ -431,6 +442,7 @@ def collect(submissions, course_root, assignment, tz="UTC"):
                 result = Collected(student, error=f"could not be collected ({type(err).__name__}): hand the "
                                                   "notebook in again, or look at it by hand")
             result.lms, result.lms_id, result.display_name = who["lms"], who["lms_id"], who["display_name"]
+            result.email = who["email"]
             out.append(result)
     for result in out:
         result.notes += staged.pop(result.student).notes if result.student in staged else []

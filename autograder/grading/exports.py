@@ -17,6 +17,11 @@ Formats (``python -m autograder export ASSIGNMENT --format ...``):
     address`` and one column for the assignment's grade; on import, map "ID
     number" to ``useridnumber`` (or "Email address" to ``useremail``) and the
     assignment column to the grade item. A blank grade is left ungraded.
+``moodle-worksheet``
+    The assignment's own grading worksheet (``--moodle-worksheet FILE``, as
+    downloaded from Moodle) with its "Grade" column filled, every other cell
+    as Moodle wrote it: upload it with "Upload grading worksheet", which
+    matches rows by "Identifier" (:func:`autograder.grading.lms.write_moodle_worksheet`).
 
 A submission with a manual item still to grade gets a blank score in the LMS
 formats (the LMS keeps it ungraded, it is never a 0), ``pending`` in the grades
@@ -32,11 +37,13 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.grading.late import late_rules
+from autograder.grading.lms import read_moodle_worksheet, write_moodle_worksheet
 from autograder.grading.reports import class_results, write_grades_csv
 from autograder.grading.safe_text import csv_row
 from autograder.settings import db_url
 
-FORMATS = ("csv", "canvas", "moodle")
+FORMATS = ("csv", "canvas", "moodle", "moodle-worksheet")
 CANVAS_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 MOODLE_COLUMNS = ("First name", "Last name", "ID number", "Email address")
 
@@ -110,7 +117,7 @@ def _moodle_rows(assignment, rows, people):
         yield [first, person.last_name, person.lms_id or r.student, person.email, _score_cell(r)]
 
 
-def export(root, assignment, fmt="csv", output=None, db=None):
+def export(root, assignment, fmt="csv", output=None, db=None, moodle_worksheet=None):
     """Write the whole class's grades of ``assignment`` for an LMS.
 
     Parameters
@@ -123,6 +130,8 @@ def export(root, assignment, fmt="csv", output=None, db=None):
         ``csv`` and ``<root>/exports/<assignment>-<fmt>.csv`` otherwise.
     db : str, optional
         The gradebook URL (default: :func:`autograder.settings.db_url`).
+    moodle_worksheet : path, optional
+        For ``moodle-worksheet``: the grading worksheet to fill.
 
     Returns
     -------
@@ -130,6 +139,9 @@ def export(root, assignment, fmt="csv", output=None, db=None):
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    if (fmt == "moodle-worksheet") != bool(moodle_worksheet):
+        raise ValueError("--format moodle-worksheet and --moodle-worksheet FILE (the grading worksheet downloaded "
+                         "from the Moodle assignment) go together")
     root = Path(root)
     rows, errors = class_results(root, assignment, db=db)
     people = roster(root, db)
@@ -142,6 +154,14 @@ def export(root, assignment, fmt="csv", output=None, db=None):
                   not_graded=[(student, reason) for student, _, reason in errors])
     if fmt == "csv":
         write_grades_csv(rows, path, errors, roster=people)
+        return done
+    if fmt == "moodle-worksheet":
+        worksheet = read_moodle_worksheet(moodle_worksheet, late_rules(root, assignment).timezone)
+        grades = {r.student: None if r.pending else r.score for r in rows}
+        written = write_moodle_worksheet(worksheet, grades, max((r.max_score for r in rows), default=0), path)
+        known = {worksheet.student_of(p) for p in worksheet.participants.values()}
+        done.rows = len(written)
+        done.without_lms_id = sorted(r.student for r in rows if r.student not in known)
         return done
     lines = (_canvas_rows if fmt == "canvas" else _moodle_rows)(assignment, rows, people)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -21,26 +21,34 @@ folder        ``<student>/<file>`` or nbgrader's ``<student>/<assignment>/``  fo
 ============  ==============================================================  =========================
 
 Moodle's participant id is per assignment (Moodle's ``assign_user_mapping``),
-not the user id: the same person has another id in the next assignment, so
-a Moodle class's gradebook holds one row per participant id.
+not the user id: the same person has another id in the next assignment. With
+the assignment's grading worksheet (:func:`read_moodle_worksheet`), each
+participant becomes the student of their ID number (else email address), the
+same in every assignment, handed in at the worksheet's "Last modified
+(submission)"; without it, a Moodle class's gradebook holds one row per
+participant id.
 
 A zip entry's date (or, for an unpacked folder, the file's modification time)
 orders two files of one student where the LMS gives no order of its own, and
 is the hand-in time where the LMS gives none (Canvas, Moodle).
 """
 
+import csv
 import hashlib
+import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 CANVAS = re.compile(r"^(?P<name>[^_]+)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<aid>\d+)_(?P<file>.+)$")
 CANVAS_RESUBMITTED = re.compile(r"^(?P<stem>.+)-(?P<n>\d+)(?P<ext>\.[^.]+)$")
-MOODLE_PREFIX = re.compile(r"^(?P<name>.+?)_(?P<pid>\d+)_assignsubmission_(?:file|onlinetext)_(?P<file>.*)$")
+# Moodle >= 3.1 names the folder "<prefix>_assignsubmission_file_" (mod/assign/locallib.php,
+# download_submissions); a copy renamed by hand often loses the last "_".
+MOODLE_PREFIX = re.compile(r"^(?P<name>.+?)_(?P<pid>\d+)_assignsubmission_(?:file|onlinetext)(?:_(?P<file>.*))?$")
 BLACKBOARD = re.compile(r"^(?P<assignment>.+)_(?P<user>[^_]+)_attempt_"
                         r"(?P<when>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<file>.+))?$")
 BLACKBOARD_NAME = re.compile(r"^Name:\s*(?P<name>.*?)\s*\((?P<user>[^()]+)\)\s*$", re.MULTILINE)
@@ -83,6 +91,12 @@ class Handin:
         ``entry_time`` is the date of a zip entry, which the LMS wrote; a
         file's modification time in a folder orders files but is no
         hand-in time (copying a folder changes it).
+    email : str
+        The student's email address, where the LMS gave one (Moodle's
+        grading worksheet).
+    problem : str
+        Why this file cannot be attributed (a Moodle participant missing
+        from the grading worksheet); "" if it can.
     """
 
     path: Path
@@ -96,6 +110,8 @@ class Handin:
     entry_time: datetime = None
     late: bool = False
     dated: bool = False
+    email: str = ""
+    problem: str = ""
 
     @property
     def submitted_at(self):
@@ -250,3 +266,271 @@ def newest(handins):
                          "download says which is newer: keep one and grade again")
     others = ", ".join(h.shown for h in ranked[1:])
     return best, f"several files for {best.filename}: graded {best.shown} ({_why(best, ranked[1])}), not {others}"
+
+
+# Moodle's grading worksheet (Assignment > View all submissions > "Download
+# grading worksheet", mod/assign/gradingtable.php with the offline grading
+# feedback plugin), in English: "Identifier" is "Participant <id>", the same
+# per-assignment participant id as in the download's folder names; the
+# identity fields the site shows ("Email address", "ID number") follow "Full
+# name". "Upload grading worksheet" reads back "Identifier", "Grade" and
+# "Last modified (grade)" (assignfeedback_offline's importer).
+WORKSHEET_ID = "Identifier"
+WORKSHEET_NAME = "Full name"
+WORKSHEET_EMAIL = "Email address"
+WORKSHEET_ID_NUMBER = "ID number"
+WORKSHEET_GRADE = "Grade"
+WORKSHEET_MAX = "Maximum grade"
+WORKSHEET_SUBMITTED = "Last modified (submission)"
+PARTICIPANT = re.compile(r"(\d+)\s*$")
+# userdate()'s default, strftimedaydatetime: "Monday, 2 March 2026, 5:07 PM", to the minute.
+WORKSHEET_TIME_FORMATS = ("%d %B %Y, %I:%M %p", "%d %B %Y, %H:%M")
+
+
+@dataclass(frozen=True)
+class Participant:
+    """One row of a Moodle grading worksheet: who a participant id is in this assignment.
+
+    Attributes
+    ----------
+    participant_id : str
+        The digits of "Participant 123": Moodle's id for the student in this
+        assignment only.
+    full_name, email, id_number : str
+        The worksheet's columns ("" where the site hides one).
+    submitted_at : datetime or None
+        "Last modified (submission)", in UTC; None where there is none.
+    """
+
+    participant_id: str
+    full_name: str
+    email: str
+    id_number: str
+    submitted_at: datetime = None
+
+    @property
+    def stable_id(self):
+        """The id that stays the same across assignments: the ID number, else the email address."""
+        return self.id_number or self.email
+
+
+@dataclass(frozen=True)
+class MoodleWorksheet:
+    """A Moodle grading worksheet: its rows as read, and each participant.
+
+    Build one with :func:`read_moodle_worksheet`.
+    """
+
+    path: Path
+    columns: tuple
+    rows: tuple
+    """Each row as a dict of column -> text, in the worksheet's order."""
+    participants: dict
+    """participant id (str) -> :class:`Participant`."""
+    bom: bool = False
+
+    def identify(self, handin):
+        """``handin`` (from a Moodle download) as the student the worksheet says it is.
+
+        The LMS id becomes :attr:`Participant.stable_id`, the display name and
+        email the worksheet's, and the hand-in time its "Last modified
+        (submission)". A participant the worksheet lacks gets a ``problem``.
+
+        Raises
+        ------
+        ValueError
+            Where the participant's name in the download is not the
+            worksheet's: participant ids are per assignment, so the worksheet
+            is another assignment's.
+        """
+        if handin.lms != "moodle":
+            return handin
+        person = self.participants.get(handin.lms_id)
+        if person is None:
+            return replace(handin, problem=(
+                f"participant {handin.lms_id} ({handin.display_name}) is not in the grading worksheet "
+                f"{self.path.name}: download the worksheet again after the last submission, and grade again"))
+        if _name_key(person.full_name) != _name_key(handin.display_name):
+            raise ValueError(
+                f"{self.path.name} is not the grading worksheet of this download: participant {handin.lms_id} is "
+                f"{handin.display_name!r} in the download but {person.full_name!r} in the worksheet (Moodle's "
+                "participant ids differ per assignment); download the worksheet of the same assignment")
+        return replace(handin, lms_id=person.stable_id, display_name=person.full_name, email=person.email,
+                       lms_time=person.submitted_at or handin.lms_time)
+
+    def check_download(self, handins):
+        """Refuse a worksheet that shares no participant with ``handins`` (all of one download).
+
+        Raises
+        ------
+        ValueError
+            Where the download has no Moodle hand-in at all, or none of its
+            participants is in the worksheet.
+        """
+        moodle = [h for h in handins if h.lms == "moodle"]
+        if not moodle:
+            raise ValueError(f"--moodle-worksheet {self.path.name} goes with a Moodle download "
+                             "(folders named '<Full name>_<id>_assignsubmission_file_'); these submissions are not one")
+        if all(h.problem for h in moodle):
+            raise ValueError(f"none of the download's participants is in {self.path.name}: it is the grading "
+                             "worksheet of another assignment (participant ids differ per assignment); download "
+                             "the worksheet of this one")
+
+    def student_of(self, participant):
+        """The nbgrader student id of a :class:`Participant`: :func:`student_id` of its stable id."""
+        return student_id(participant.stable_id)
+
+
+def _name_key(name):
+    # Moodle writes the name into the folder with '_' as ' ' and clean_filename's
+    # removals; compare what survives both.
+    text = unicodedata.normalize("NFC", name).replace("_", " ").casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _column(columns, wanted):
+    return next((c for c in columns if c.strip().casefold() == wanted.casefold()), None)
+
+
+def _worksheet_time(text, tz):
+    text = text.strip()
+    if not text or text == "-":
+        return None
+    _, comma, rest = text.partition(", ")
+    for candidate in (rest if comma and not text[:1].isdigit() else text, text):
+        for fmt in WORKSHEET_TIME_FORMATS:
+            try:
+                return _local(datetime.strptime(candidate.strip(), fmt), tz)
+            except ValueError:
+                continue
+    raise ValueError(f"cannot read the time {text!r} in {WORKSHEET_SUBMITTED!r}: download the worksheet with "
+                     "the site language English (its dates read like 'Monday, 2 March 2026, 5:07 PM')")
+
+
+def read_moodle_worksheet(path, tz="UTC"):
+    """Read a Moodle grading worksheet CSV.
+
+    Parameters
+    ----------
+    path : path
+        The CSV from "Download grading worksheet", as Moodle wrote it.
+    tz : str
+        The time zone its dates are in (the downloading user's Moodle time
+        zone); they carry none.
+
+    Returns
+    -------
+    MoodleWorksheet
+
+    Raises
+    ------
+    ValueError
+        Where it is not a worksheet (no "Identifier" column), names nobody by
+        email or ID number (blind marking, or the site hides both), names a
+        participant twice, or two participants share an ID number or email.
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    bom = raw.startswith(b"\xef\xbb\xbf")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path.name} is not UTF-8: download the grading worksheet from Moodle again, "
+                         "without opening and saving it in a spreadsheet") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    columns = tuple(reader.fieldnames or ())
+    ident = _column(columns, WORKSHEET_ID)
+    if ident is None:
+        raise ValueError(f"{path.name} is not a Moodle grading worksheet: it has no {WORKSHEET_ID!r} column "
+                         "(Assignment > View all submissions > Download grading worksheet, site language English)")
+    email, number = _column(columns, WORKSHEET_EMAIL), _column(columns, WORKSHEET_ID_NUMBER)
+    if email is None and number is None:
+        raise ValueError(f"{path.name} has neither {WORKSHEET_EMAIL!r} nor {WORKSHEET_ID_NUMBER!r}: with blind "
+                         "marking, reveal identities first; otherwise add them to the site's 'Show user identity'")
+    name, submitted = _column(columns, WORKSHEET_NAME), _column(columns, WORKSHEET_SUBMITTED)
+    rows, participants, stable = [], {}, {}
+    for row in reader:
+        row = {key: value or "" for key, value in row.items() if key is not None}
+        rows.append(row)
+        found = PARTICIPANT.search(row.get(ident, ""))
+        if not found:
+            continue
+        pid = found.group(1)
+        person = Participant(pid, row.get(name, "") if name else "", (row.get(email, "") if email else "").strip(),
+                             (row.get(number, "") if number else "").strip(),
+                             _worksheet_time(row.get(submitted, ""), tz) if submitted else None)
+        if pid in participants:
+            raise ValueError(f"{path.name} lists participant {pid} twice: download it from Moodle again")
+        if not person.stable_id:
+            raise ValueError(f"participant {pid} ({person.full_name}) has no email address or ID number in "
+                             f"{path.name}: fill it in Moodle's user profile and download the worksheet again")
+        if person.stable_id in stable:
+            raise ValueError(f"participants {stable[person.stable_id]} and {pid} of {path.name} share the "
+                             f"{'ID number' if person.id_number else 'email address'} {person.stable_id!r}: "
+                             "correct it in Moodle and download the worksheet again")
+        stable[person.stable_id] = pid
+        participants[pid] = person
+    return MoodleWorksheet(path, columns, tuple(rows), participants, bom)
+
+
+def write_moodle_worksheet(worksheet, grades, max_score, output):
+    """Write ``worksheet`` back with its "Grade" column filled, for "Upload grading worksheet".
+
+    Every column and row stays as Moodle wrote it ("Last modified (grade)"
+    included, which Moodle compares to refuse overwriting a grade changed
+    since the download); only "Grade" changes, for the participants in
+    ``grades``.
+
+    Parameters
+    ----------
+    worksheet : MoodleWorksheet
+    grades : dict
+        nbgrader student id -> score (a number), or None to leave the cell
+        as it is (written answers still to grade).
+    max_score : float
+        The assignment's points, which must be the worksheet's "Maximum
+        grade": Moodle takes the number as is.
+    output : path
+
+    Returns
+    -------
+    list of str
+        The participant ids whose grade was written.
+
+    Raises
+    ------
+    ValueError
+        Where the worksheet has no "Grade" column, or its maximum grade is
+        not ``max_score``.
+    """
+    grade_col, max_col = _column(worksheet.columns, WORKSHEET_GRADE), _column(worksheet.columns, WORKSHEET_MAX)
+    if grade_col is None:
+        raise ValueError(f"{worksheet.path.name} has no {WORKSHEET_GRADE!r} column: download the grading worksheet "
+                         "of an assignment graded with points")
+    by_pid = {pid: worksheet.student_of(p) for pid, p in worksheet.participants.items()}
+    written = []
+    out_rows = []
+    for row in worksheet.rows:
+        row = dict(row)
+        found = PARTICIPANT.search(row.get(_column(worksheet.columns, WORKSHEET_ID), ""))
+        student = by_pid.get(found.group(1)) if found else None
+        if student in grades and grades[student] is not None:
+            if max_col and row.get(max_col, "").strip():
+                stated = float(row[max_col].replace(",", "."))
+                if abs(stated - max_score) > 1e-9:
+                    raise ValueError(f"the worksheet's maximum grade is {stated:g} but the assignment is out of "
+                                     f"{max_score:g} points: set the Moodle assignment's maximum grade to "
+                                     f"{max_score:g} and download the worksheet again")
+            row[grade_col] = f"{grades[student]:.2f}"
+            written.append(found.group(1))
+        out_rows.append(row)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with open(output, "w", newline="", encoding="utf-8-sig" if worksheet.bom else "utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(worksheet.columns))
+        writer.writeheader()
+        # Moodle's own cells go back as Moodle wrote them: a quote added
+        # against spreadsheet formulas would change the feedback comments
+        # that Moodle imports from this file. Only "Grade" is ours, a number.
+        writer.writerows(out_rows)
+    return written

@@ -34,6 +34,8 @@ class GradingOptions:
     """``TrustedExecute`` limits for this run (``memory_mb``, ``cell_timeout``, ...), over the course's."""
     overrides: dict = field(default_factory=dict)
     """Any other nbgrader configuration, ``{"Section": {"trait": value}}``, merged over the course's."""
+    moodle_worksheet: Optional[str] = None
+    """Moodle's grading worksheet CSV of the assignment: students are then their ID number (else email)."""
     progress: bool = True
     """Show a progress bar and say the limits line once per run."""
 
