@@ -7,6 +7,7 @@ starts a Python, then a kernel). Prints each run and the median, per notebook.
 
     .venv/bin/python benchmarks/bench_check.py               # the pack's check (visible tests), from this repo
     .venv/bin/python benchmarks/bench_check.py --pack DIR    # an installed student pack's own CLI
+    .venv/bin/python benchmarks/bench_check.py --pack OLD --pack NEW   # two packs, runs interleaved, with the ratio
 
 Run it on an idle machine for the figure the course promises (under 3 s), and
 under load to see how it degrades; the machine's load average is printed.
@@ -52,32 +53,40 @@ def finished(release_path, folder):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--pack", type=Path, help="an unzipped, installed student pack: time its own CLI")
+    parser.add_argument("--pack", type=Path, action="append", default=[],
+                        help="an unzipped, installed student pack: time its own CLI (twice: compare two packs, "
+                             "their runs interleaved so that both see the same load)")
     args = parser.parse_args(argv)
     if args.pack:
-        command = [str(args.pack / ".venv" / "bin" / "python"), "-m", "autograder.learner", "check"]
-        cwd = args.pack
+        checkers = [(str(pack), [str(pack / ".venv" / "bin" / "python"), "-m", "autograder.learner", "check"], pack)
+                    for pack in args.pack]
     else:
-        command, cwd = [sys.executable, "-c", VISIBLE], REPO_ROOT
+        checkers = [("this repository", [sys.executable, "-c", VISIBLE], REPO_ROOT)]
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    medians = {}
     with tempfile.TemporaryDirectory(prefix="bench-check-") as tmp:
         for release_path in sorted((REPO_ROOT / RELEASE_DIR).glob("*/*.ipynb")):
             notebook = finished(release_path, tmp)
-            seconds, cpu = [], []
+            seconds, cpu = {name: [] for name, _, _ in checkers}, {name: [] for name, _, _ in checkers}
             for _ in range(args.runs):
-                before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                started = time.perf_counter()
-                done = subprocess.run(command + [str(notebook)], cwd=cwd, capture_output=True, text=True)
-                seconds.append(time.perf_counter() - started)
-                after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                # CPU of the check and its kernel: what the wall time tends to on an idle machine.
-                cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-                if done.returncode != 0:
-                    sys.exit(f"the check failed on {notebook.name}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-            medians[notebook.name] = statistics.median(seconds)
-            print(f"{notebook.name:28s} median {medians[notebook.name]:5.2f} s (CPU {statistics.median(cpu):5.2f} s)"
-                  "   runs: " + " ".join(f"{s:.2f}" for s in seconds), flush=True)
+                for name, command, cwd in checkers:
+                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    started = time.perf_counter()
+                    done = subprocess.run(command + [str(notebook)], cwd=cwd, capture_output=True, text=True)
+                    seconds[name].append(time.perf_counter() - started)
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    # CPU of the check and its kernel: what the wall time tends to on an idle machine.
+                    cpu[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+                    if done.returncode != 0:
+                        sys.exit(f"the check failed on {notebook.name} ({name}):\n{done.stdout[-2000:]}\n"
+                                 f"{done.stderr[-2000:]}")
+            medians = {name: statistics.median(runs) for name, runs in seconds.items()}
+            for name, runs in seconds.items():
+                print(f"{notebook.name:28s} median {medians[name]:5.2f} s (CPU {statistics.median(cpu[name]):5.2f} s)"
+                      "   runs: " + " ".join(f"{s:.2f}" for s in runs) + f"   {name}", flush=True)
+            if len(checkers) > 1:
+                first, *others = medians.values()
+                print(f"{notebook.name:28s} median ratio, first pack / each other: "
+                      + " ".join(f"{first / other:.2f}" for other in others), flush=True)
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

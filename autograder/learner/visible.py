@@ -28,6 +28,9 @@ from autograder.learner.report import CheckReport, TestRow
 CELL_TIMEOUT_SECONDS = 300
 #: In the kernel the check starts: the notebook's self-check cell sees it and does nothing.
 INSIDE_CHECK = "NN_SELF_CHECK"
+#: The check's kernel: figures are made but not rendered to PNG (``%matplotlib inline``
+#: would draw every one at the end of its cell, a second or more for nothing graded).
+KERNEL_ARGUMENTS = ("--InlineBackend.figure_formats=set()",)
 _BUILTINS = set(dir(builtins))
 #: The call in a notebook's last cell (it runs the check from inside the notebook).
 SELF_CHECK_CALL = "check_this_notebook("
@@ -218,23 +221,36 @@ def check_notebook(notebook_path):
     ValueError
         If the file is not a notebook, with what to do.
     """
-    import nbformat
-    from nbclient import NotebookClient
+    from jupyter_client.manager import KernelManager
 
     path = Path(notebook_path).resolve()
     if not path.is_file():
         raise ValueError(f"{path} does not exist")
+    # The kernel starts first: it boots (about as long as the rest of the check
+    # takes) while this process imports nbformat and plans the cells to run.
+    kernel = KernelManager(kernel_name="python3")
+    kernel.start_kernel(cwd=str(path.parent), extra_arguments=list(KERNEL_ARGUMENTS),
+                        env={**os.environ, INSIDE_CHECK: "1", "MPLBACKEND": "agg"})
     try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as err:  # nbformat raises several unrelated types for bad files
-        raise ValueError(f"{path} is not a readable notebook ({type(err).__name__}). Open it in JupyterLab to "
-                         "repair it, or copy your code into a fresh copy of the notebook.") from None
-    run = cells_to_run(nb)
-    to_execute = nbformat.v4.new_notebook(metadata=nb.metadata)
-    to_execute.cells = [nbformat.v4.new_code_cell(nb.cells[i].source) for i in run]
-    client = NotebookClient(to_execute, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env={**os.environ, INSIDE_CHECK: "1", "MPLBACKEND": "agg"})
+        import nbformat
+        from nbclient import NotebookClient
+
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception as err:  # nbformat raises several unrelated types for bad files
+            raise ValueError(f"{path} is not a readable notebook ({type(err).__name__}). Open it in JupyterLab to "
+                             "repair it, or copy your code into a fresh copy of the notebook.") from None
+        run = cells_to_run(nb)
+        to_execute = nbformat.v4.new_notebook(metadata=nb.metadata)
+        to_execute.cells = [nbformat.v4.new_code_cell(nb.cells[i].source) for i in run]
+        # "immediate": the kernel is killed at the end, not asked to exit (which
+        # waits for it to tidy up: up to seconds on a busy machine).
+        client = NotebookClient(to_execute, km=kernel, timeout=CELL_TIMEOUT_SECONDS, allow_errors=True,
+                                shutdown_kernel="immediate")
+        client.execute(cleanup_kc=True)
+    finally:
+        if kernel.has_kernel:  # the notebook could not be read, or the run was interrupted
+            kernel.shutdown_kernel(now=True)
     outputs = {i: executed.outputs for i, executed in zip(run, to_execute.cells)}
 
     report = CheckReport(path.name)
