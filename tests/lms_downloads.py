@@ -13,7 +13,7 @@ writes it (:func:`moodle_worksheet`).
 import csv
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -80,6 +80,22 @@ def write_zip(path, entries, lms, folders=True):
 
 # "Download grading worksheet" of a Moodle 4.x assignment with file submissions,
 # feedback comments and offline grading, the site showing email and ID number.
+# The due date of the LMS classes' assignment, and a time comfortably before it.
+DUE = datetime(2026, 3, 2, 17, 0, tzinfo=timezone.utc)
+EARLY = DUE - timedelta(hours=5)
+
+
+def late_course_config(assignment, student, extension_hours):
+    """A course ``nbgrader_config.py``: due at ``DUE``, 10% a day late, ``student`` given an extension."""
+    return f"""
+c = get_config()
+c.LateRules.duedates = {{"{assignment}": "{DUE:%Y-%m-%d %H:%M:%S} UTC"}}
+c.LateRules.extensions = {{"{assignment}": {{"{student}": {extension_hours}}}}}
+c.AssignLatePenalties.plugin_class = "autograder.grading.late.PerDayPenalty"
+c.PerDayPenalty.percent_per_day = 10
+"""
+
+
 MOODLE_WORKSHEET_COLUMNS = ("Identifier", "Full name", "Email address", "ID number", "Status", "Grade",
                             "Maximum grade", "Grade can be changed", "Last modified (submission)",
                             "Last modified (grade)", "Feedback comments")

@@ -12,38 +12,19 @@ row, the blank file was graded, no penalty applied, and both reruns said
 import csv
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import nbformat
 import pytest
 
 from grading_helpers import ASSIGNMENT, NO_SANDBOX_FLAG, NOTEBOOK, make_course
-from lms_downloads import Entry, write_zip
+from lms_downloads import DUE, EARLY, Entry, example_bytes, late_course_config, write_zip
 
-from autograder.settings import RELEASE_DIR, SOURCE_DIR
-from examples.example_class import build_submission, load_examples
+from autograder.settings import SOURCE_DIR
 
 pytestmark = pytest.mark.slow
 
-DUE = datetime(2026, 3, 2, 17, 0, tzinfo=timezone.utc)
-EARLY = DUE - timedelta(hours=5)
-COURSE_CONFIG = f"""
-c = get_config()
-c.LateRules.duedates = {{"{ASSIGNMENT}": "2026-03-02 17:00:00 UTC"}}
-c.LateRules.extensions = {{"{ASSIGNMENT}": {{"1011": 72}}}}
-c.AssignLatePenalties.plugin_class = "autograder.grading.late.PerDayPenalty"
-c.PerDayPenalty.percent_per_day = 10
-"""
-
-
-def _example_bytes(tmp, name):
-    """The notebook of example submission ``name`` (examples/), as a learner would hand it in."""
-    factory = tmp / "factory"
-    if not (factory / RELEASE_DIR).exists():
-        make_course(factory)
-    example = next(ex for ex in load_examples(ASSIGNMENT) if ex.student == name)
-    build_submission(example, factory)
-    return (factory / "submitted" / name / ASSIGNMENT / NOTEBOOK).read_bytes()
+COURSE_CONFIG = late_course_config(ASSIGNMENT, "1011", 72)
 
 
 def _grade(root, download):
@@ -67,19 +48,19 @@ def _gradebook(root):
 @pytest.fixture(scope="module")
 def canvas_class(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("lms-class")
-    reference = _example_bytes(tmp, "reference")
-    blank = _example_bytes(tmp, "blank")
+    reference = example_bytes(tmp, "reference")
+    blank = example_bytes(tmp, "blank")
     entries = [
         Entry("John Smith", "1001", NOTEBOOK, reference, EARLY, attachment=7001),
-        Entry("John Smith", "1002", NOTEBOOK, _example_bytes(tmp, "bug_grad_sign"), EARLY, attachment=7002),
+        Entry("John Smith", "1002", NOTEBOOK, example_bytes(tmp, "bug_grad_sign"), EARLY, attachment=7002),
         # The resubmission comes first in the zip: unpack order would grade the older, blank file.
         Entry("Kim Park", "1003", NOTEBOOK, reference, EARLY + timedelta(hours=1), attachment=7104, again=1),
         Entry("Kim Park", "1003", NOTEBOOK, blank, EARLY, attachment=7003),
         Entry("Lee Chan", "1004", NOTEBOOK, reference, DUE + timedelta(hours=26), late=True, attachment=7004),
         Entry("李明", "1005", NOTEBOOK, reference, EARLY, attachment=7005),
-        Entry("王芳", "1006", NOTEBOOK, _example_bytes(tmp, "bug_softmax_axis0"), EARLY, attachment=7006),
+        Entry("王芳", "1006", NOTEBOOK, example_bytes(tmp, "bug_softmax_axis0"), EARLY, attachment=7006),
         Entry("Jörg Müller", "1007", NOTEBOOK, reference, EARLY, attachment=7007),
-        Entry("Jörg Möller", "1008", NOTEBOOK, _example_bytes(tmp, "bug_batch_softmax"), EARLY, attachment=7008),
+        Entry("Jörg Möller", "1008", NOTEBOOK, example_bytes(tmp, "bug_batch_softmax"), EARLY, attachment=7008),
         Entry("Ria Das", "1009", NOTEBOOK, reference[: len(reference) // 2], EARLY, attachment=7009),
         Entry("Sam Ode", "1010", NOTEBOOK, b"", EARLY, attachment=7010),
         Entry("Tao Wu", "1011", NOTEBOOK, reference, DUE + timedelta(hours=26), late=True, attachment=7011),
@@ -165,9 +146,9 @@ def test_a_hidden_test_fix_regrades_every_grade_it_made_and_says_why(canvas_clas
 
 
 def test_moodle_download_with_unicode_names_grades_each_participant(tmp_path):
-    reference = _example_bytes(tmp_path, "reference")
+    reference = example_bytes(tmp_path, "reference")
     entries = [Entry("Jörg Müller", "201", NOTEBOOK, reference, EARLY),
-               Entry("Jörg Möller", "202", NOTEBOOK, _example_bytes(tmp_path, "blank"), EARLY),
+               Entry("Jörg Möller", "202", NOTEBOOK, example_bytes(tmp_path, "blank"), EARLY),
                Entry("王芳", "203", NOTEBOOK, reference, EARLY)]
     root = make_course(tmp_path / "course")
     output = _grade(root, write_zip(tmp_path / "moodle.zip", entries, "moodle"))

@@ -30,7 +30,8 @@ import nbformat
 import pytest
 
 from grading_helpers import ASSIGNMENT, NO_SANDBOX_FLAG, NOTEBOOK, make_course
-from lms_downloads import Entry, WorksheetRow, example_bytes, moodle_worksheet, write_zip
+from lms_downloads import (DUE, EARLY, Entry, WorksheetRow, example_bytes, late_course_config, moodle_worksheet,
+                            write_zip)
 
 from autograder.grading.collect import collect
 from autograder.grading.results import set_manual_grades
@@ -38,15 +39,7 @@ from autograder.settings import SOURCE_DIR
 
 pytestmark = pytest.mark.slow
 
-DUE = datetime(2026, 3, 2, 17, 0, tzinfo=timezone.utc)
-EARLY = DUE - timedelta(hours=5)
-COURSE_CONFIG = f"""
-c = get_config()
-c.LateRules.duedates = {{"{ASSIGNMENT}": "2026-03-02 17:00:00 UTC"}}
-c.LateRules.extensions = {{"{ASSIGNMENT}": {{"eli@example.edu": 48}}}}
-c.AssignLatePenalties.plugin_class = "autograder.grading.late.PerDayPenalty"
-c.PerDayPenalty.percent_per_day = 10
-"""
+COURSE_CONFIG = late_course_config(ASSIGNMENT, "eli@example.edu", 48)
 # Who is who in this assignment's worksheet; Eli has no ID number, so the email stands.
 ROWS = [WorksheetRow("301", "Alex Kim", "akim1@example.edu", "S001", EARLY),
         WorksheetRow("302", "Alex Kim", "akim2@example.edu", "S002", EARLY),
