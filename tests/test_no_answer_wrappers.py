@@ -145,6 +145,10 @@ def _wrapper(name, helper, namespace):
     return scope[name]
 
 
+def _not_written(*args, **kwargs):
+    raise NotImplementedError()
+
+
 def _passes(source, namespace):
     """Whether a test cell runs without an error in a copy of ``namespace``."""
     import matplotlib.pyplot as plt
@@ -177,6 +181,10 @@ def wrappers_that_earn_points(assignment, helpers):
                 for name in sorted(_called_by_test(cell.source) & graded):
                     if not isinstance(namespace.get(name), types.FunctionType):
                         continue
+                    unwritten = dict(namespace)
+                    unwritten[name] = _wrapper(name, _not_written, unwritten)
+                    if _passes(cell.source, unwritten):
+                        continue    # the cell passes without this function: it grades another one
                     for label, helper in helpers.items():
                         trial = dict(namespace)
                         trial[name] = _wrapper(name, helper, trial)
