@@ -25,10 +25,13 @@ def nb():
     cells = nbformat.read(NOTEBOOK, as_version=4).cells
     by_id = {c.metadata["nbgrader"]["grade_id"]: c.source for c in cells if c.metadata.get("nbgrader", {}).get("grade_id")}
     ns = {"np": np, "checks": checks, "STEPS": STEPS}
-    for grade_id in ["sigmoid", "sigmoidGradient", "nnLoss", "nnBackprop", "nnCost", "debug_network",
+    for grade_id in ["sigmoid", "sigmoidGradient", "nnForward", "nnLoss", "nnBackprop", "nnCost", "debug_network",
                      "randInitializeWeights", "predict"]:
         exec(by_id[grade_id], ns)
-    for test in ["test_sigmoidGradient", "test_nnLoss_unregularised"]:   # ref_sigmoid, then ref_nnCost and hints
+    ns["forward_visible"] = re.sub(r"### BEGIN HIDDEN TESTS\n.*?### END HIDDEN TESTS\n?", "", by_id["test_forward_z2"],
+                                   flags=re.S)
+    # ref_sigmoid, then ref_nnForward, then ref_nnCost and hints
+    for test in ["test_sigmoidGradient", "test_forward_z2", "test_nnLoss_unregularised"]:
         hidden = re.search(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", by_id[test], re.S)
         exec(hidden.group(1), ns)
     return ns
@@ -40,6 +43,18 @@ def test_sigmoid_is_stable_and_exact_at_zero(nb):
         d = nb["sigmoidGradient"](np.array([0.]))
     assert g.tolist() == [0.0, 0.5, 1.0]
     assert d[0] == 0.25
+
+
+def test_forward_tensors_match_the_visible_tests_values_and_the_hidden_reference(nb):
+    scope = dict(nb)
+    definitions = scope["forward_visible"].split("mine = forward_tensors(")[0]     # the helpers, not the check
+    exec(definitions, scope)
+    mine = scope["nnForward"](nb["debug_params"], nb["debug_X"], *nb["debug_sizes"])
+    for name, tensor in zip(scope["FORWARD"], mine):
+        assert scope["debug_forward_right"](name, tensor), name
+    for args, _ in scope["forward_problems"]():
+        for a, b in zip(scope["nnForward"](*args), scope["ref_nnForward"](*args)):
+            assert np.allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("lam, expected", [(0.0, 2.0943571167416453), (3.0, 2.140928515361378)])

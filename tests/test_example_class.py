@@ -111,6 +111,23 @@ class ExampleClassChecks:
                     wrong[example.student] = (grade_id, text, result.messages.get(grade_id, ""))
         assert not wrong
 
+    def test_a_cell_over_a_limit_costs_only_the_tests_that_depend_on_it(self, graded):
+        # limit_*.py: right answers whose code runs into a grading limit in an ungraded cell (a numerical
+        # gradient that builds an n x n matrix for 19,885 parameters). Every test keeps its points, and the
+        # grading record names the limit (EXPECTED_FLAGS); when the limit stopped the kernel, so does the feedback.
+        assignment, root, results = graded
+        limited = [(ex, res) for ex, res in results if ex.student.startswith("limit_")]
+        for example, result in limited:
+            expected = set(runpy.run_path(str(EXAMPLES_DIR / assignment / f"{example.student}.py"))["EXPECTED_FLAGS"])
+            assert expected <= set(result.flags), (example.student, result.flags)
+            assert result.score == _total(graded) and not result.failed, (example.student, result.failed)
+            report, = (root / "autograded" / example.student / assignment).glob("*.grading.json")
+            if "memory" in expected and "cgroup" in json.loads(report.read_text())["sandbox"]["limits"]:
+                page, = (root / "feedback" / example.student / assignment).glob("*.html")
+                assert "used more memory than allowed" in page.read_text(), example.student
+        if assignment == "02_gradient_checking":
+            assert limited, "assignment 2's heaviest cell needs its example (limit_numgrad_diag.py)"
+
     def test_feedback_and_grades_csv_are_written(self, graded):
         assignment, root, results = graded
         for example, _ in results:
