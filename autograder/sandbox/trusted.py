@@ -29,7 +29,6 @@ import shutil
 import sys
 import tempfile
 import time
-import types
 import warnings
 from pathlib import Path
 
@@ -43,7 +42,7 @@ from autograder.flags import Flag, suspicious
 from autograder.learner import checks
 from autograder.sandbox.kernel import SandboxedKernel, SandboxError, bwrap_available
 from autograder.sandbox.provenance import GradingRecord, course_version, file_sha256
-from autograder.sandbox.remote import KernelLink, RemoteCallable, RemoteObject, TrustedNamespace
+from autograder.sandbox.remote import KernelLink, TrustedNamespace
 from autograder.settings import (
     GRADING_REPORT_SUFFIX,
     SANDBOX_EMPTY,
@@ -226,21 +225,6 @@ def _provided_statements(source):
                  for node in tree.body if not isinstance(node, (ast.Expr, ast.Assert, ast.Pass)))
 
 
-def is_plain_data(value, depth=0):
-    """Numbers, strings, numeric arrays and containers of them: what the grader can hold as its own."""
-    if depth > 20:
-        return False
-    if value is None or isinstance(value, (bool, int, float, complex, str, np.number, np.bool_)):
-        return True
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind in "biufc"
-    if isinstance(value, (tuple, list)):
-        return all(is_plain_data(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return all(is_plain_data(k, depth + 1) and is_plain_data(v, depth + 1) for k, v in value.items())
-    return False
-
-
 def run_provided_cell(source, namespace):
     """Bind, in the grader, the names a provided (locked) cell defines, from the instructor's source.
 
@@ -249,11 +233,11 @@ def run_provided_cell(source, namespace):
     the learner's objects it makes (``clf``, a handle) are the grader's. A
     statement that fails leaves its names unavailable, with the reason.
 
-    One kind of value stays in the kernel: an instance of an instructor's
-    class, or a function value, that tests hand *to* the learner's code
-    (``grading_costs.squares``, ``grading_helpers``): the grader cannot send
-    code into the kernel, so those names are read from the kernel as before
-    (see the README's threat model).
+    Instances of the instructor's classes and functions the cell makes
+    (``grading_costs``, ``grading_helpers``) are the grader's too: a test that
+    hands one of their methods to the learner's code sends a token, and each
+    call the learner's code makes to it is answered here, by this object (see
+    :meth:`autograder.sandbox.remote.RemoteCallable.remote_call`).
     """
     for code, names in _provided_statements(source):
         try:
@@ -269,11 +253,6 @@ def run_provided_cell(source, namespace):
             continue
         finally:
             _close_figures()
-        for name in names:
-            value = dict.get(namespace, name)
-            if not (is_plain_data(value) or isinstance(value, (RemoteCallable, RemoteObject, types.ModuleType))
-                    or name in namespace.definitions):
-                namespace.leave_to_kernel(name)
 
 
 def _close_figures():
@@ -515,7 +494,6 @@ class TrustedExecute(NbGraderPreprocessor):
         link = KernelLink(kernel, remaining, learner_signatures(nb, instructor))
         namespace = TrustedNamespace(link, {"__name__": "__grader__"}, instructor.names)
         exec(instructor.definitions, namespace)
-        namespace.definitions = frozenset(namespace)
         outputs = OutputBudget(self.max_output_chars)
         tested = False
         try:
@@ -584,13 +562,31 @@ class TrustedExecute(NbGraderPreprocessor):
                                          "This is not a fault of your code: tell your instructor.")], broken
         if broken is not None:
             return [_error("TestNotRun", f"not run: {broken.reason}")], broken
+        printed = io.StringIO()
         try:
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):
                 exec(_compiled_test(source, _nbgrader(cell)["grade_id"]), namespace)
         except SandboxError as err:
             return [_error("TestNotRun", err.reason)], err
         except checks.CheckFailure as err:
-            return [_error("CheckFailure", str(err))], None
+            return _notes(printed) + [_error("CheckFailure", str(err))], None
         except Exception as err:  # the learner's answer broke the test (e.g. None where an array belongs)
-            return [_error(type(err).__name__, str(err)[:1000])], None
-        return [], None
+            return _notes(printed) + [_error(type(err).__name__, str(err)[:1000])], None
+        return _notes(printed), None
+
+
+def _notes(printed):
+    """The ``checks.note`` lines a test printed, as one stdout output (nbgrader scores stdout as a pass).
+
+    Only those: anything else a test prints is the instructor's debugging.
+    At most ``MAX_NOTES`` distinct notes, each cut to ``MAX_NOTE_CHARS``.
+    """
+    notes = []
+    for line in printed.getvalue().splitlines():
+        if line.startswith("Note: ") and line[:MAX_NOTE_CHARS] not in notes and len(notes) < MAX_NOTES:
+            notes.append(line[:MAX_NOTE_CHARS])
+    return [nbformat.v4.new_output("stream", name="stdout", text="".join(n + "\n" for n in notes))] if notes else []
+
+
+MAX_NOTES = 5
+MAX_NOTE_CHARS = 600
