@@ -84,6 +84,8 @@ class _Encoder:
         if isinstance(value, (tuple, list)):
             return {"t": "tuple" if isinstance(value, tuple) else "list",
                     "items": [self.encode(v, depth + 1) for v in value]}
+        if isinstance(value, (set, frozenset)):   # an answer such as {"cost_B", "cost_C"}
+            return {"t": "set", "items": [self.encode(v, depth + 1) for v in value]}
         if callable(value):
             return {"t": "callable", "h": _new_handle(value), "is_class": isinstance(value, type),
                     "name": getattr(value, "__qualname__", None) or getattr(value, "__name__", "function")}
@@ -103,6 +105,8 @@ def _decode(tree, arrays):
     if kind in ("tuple", "list"):
         items = [_decode(item, arrays) for item in tree["items"]]
         return tuple(items) if kind == "tuple" else items
+    if kind == "set":
+        return {_decode(item, arrays) for item in tree["items"]}
     if kind == "handle":
         return _handles[tree["h"]]
     if kind == "grader":

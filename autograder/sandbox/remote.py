@@ -60,6 +60,11 @@ class _Decoder:
         if kind in ("tuple", "list"):
             items = [self.decode(item) for item in tree.get("items", [])]
             return tuple(items) if kind == "tuple" else items
+        if kind == "set":
+            try:
+                return {self.decode(item) for item in tree.get("items", [])}
+            except TypeError:
+                checks.fail("the notebook's kernel sent a set of things that cannot be in a set")
         if kind == "callable":
             return RemoteCallable(self.kernel, str(tree.get("h")), name or "function", bool(tree.get("is_class")))
         if kind == "object":
@@ -103,6 +108,8 @@ class _Encoder:
             return {"t": "arr", "k": key}
         if isinstance(value, (tuple, list)):
             return {"t": "tuple" if isinstance(value, tuple) else "list", "items": [self.encode(v) for v in value]}
+        if isinstance(value, (set, frozenset)):
+            return {"t": "set", "items": [self.encode(v) for v in value]}
         if isinstance(value, np.random.Generator):
             # A generator is its state: plain numbers. The kernel gets a copy; the grader's does not advance.
             bit_generator = value.bit_generator
@@ -110,6 +117,9 @@ class _Encoder:
         if callable(value) and not self.plain_only:
             self.graders.append(value)
             return {"t": "grader", "i": len(self.graders) - 1}
+        if callable(value):
+            raise TypeError("a provided cell passed a function to the learner's code: only a test may (each call "
+                            "is a round trip to the grader), so what this statement makes is not the grader's")
         raise TypeError(f"a test passed a {type(value).__name__} to the learner's code; only plain data can be sent")
 
 
@@ -202,8 +212,9 @@ class RemoteCallable(_Remote, checks.Delegated):
             pass   # a function or a class, not a method of an object
         tables = {helper: [] for helper in (references or {})}
         answers, rounds = None, {"bound": 0, "grader": 0}
+        kernel = object.__getattribute__(self, "_kernel")
         while True:
-            encoder = _Encoder()
+            encoder = _Encoder(plain_only=not getattr(kernel, "functions_allowed", True))
             request = {"op": "call", "h": object.__getattribute__(self, "_handle"),
                        "args": [encoder.encode(a) for a in args],
                        "kwargs": {k: encoder.encode(v) for k, v in kwargs.items()}}
@@ -245,7 +256,6 @@ class RemoteCallable(_Remote, checks.Delegated):
             checks.fail(f"the grader could not call {name} in your notebook's kernel")
         # Labels for messages come from the grader's parse of the submitted source: what the
         # kernel says its parameters are called could carry anything, hidden inputs included.
-        kernel = object.__getattribute__(self, "_kernel")
         params = kernel.signatures.get(name, [])
         labels = [params[i] if i < len(params) else f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
         values = list(args) + list(kwargs.values())
@@ -381,6 +391,8 @@ class KernelLink:
         self.seconds = 0.0   # spent in round trips, for the grading report's time breakdown
         self.signatures = dict(signatures or {})
         """Function name -> parameter names, parsed by the grader from the submission's source."""
+        self.functions_allowed = True
+        """Whether a function of the grader's may be passed to the learner's code (tests: yes; provided cells: no)."""
 
     def ask(self, request, arrays):
         began = time.perf_counter()

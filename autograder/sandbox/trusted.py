@@ -237,8 +237,19 @@ def run_provided_cell(source, namespace):
     (``grading_costs``, ``grading_helpers``) are the grader's too: a test that
     hands one of their methods to the learner's code sends a token, and each
     call the learner's code makes to it is answered here, by this object (see
-    :meth:`autograder.sandbox.remote.RemoteCallable.remote_call`).
+    :meth:`autograder.sandbox.remote.RemoteCallable.remote_call`). A provided
+    cell itself may not pass a function to the learner's code: its demos
+    (a full gradient check, tens of thousands of calls) would each cost a
+    round trip; such a statement's names stay unavailable, with the reason.
     """
+    namespace.kernel.functions_allowed = False
+    try:
+        _run_provided_statements(source, namespace)
+    finally:
+        namespace.kernel.functions_allowed = True
+
+
+def _run_provided_statements(source, namespace):
     for code, names in _provided_statements(source):
         try:
             # stderr too: a provided cell's progress bar (tqdm) would print on the instructor's terminal.
