@@ -240,6 +240,34 @@ def test_a_flood_of_cells_is_bounded_and_flagged(course, kind):
     assert "output cut" in text
 
 
+def markdown_flood_notebook(course, kind):
+    """The blank release plus 50 MB of markdown in one cell, or 10,000 small markdown cells."""
+    nb = nbformat.read(course / RELEASE_DIR / ASSIGNMENT / NOTEBOOK, as_version=4)
+    first_test = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+    if kind == "one huge cell":
+        nb.cells.insert(first_test, nbformat.v4.new_markdown_cell("*lorem* ipsum " * 3_600_000))
+    else:
+        for i in range(10_000):
+            nb.cells.insert(first_test, nbformat.v4.new_markdown_cell(f"note {i}: *lorem* ipsum dolor sit amet"))
+    return nb
+
+
+@pytest.mark.parametrize("kind", ["one huge cell", "10,000 cells"])
+def test_a_flood_of_markdown_is_bounded_and_flagged(course, kind):
+    """Root cause 6: the learner's markdown is capped per cell and in total, before any parser sees it."""
+    student = "flood-markdown-" + kind.split()[-1]
+    hand_in(course, student, markdown_flood_notebook(course, kind))
+    submitted = (course / "submitted" / student / ASSIGNMENT / NOTEBOOK).stat().st_size
+    _, text, report = graded(course, student)
+    assert "markdown-truncated" in report["flags"] and report["markdown_cut"]
+    assert len(text) < 2_500_000, len(text)
+    page = feedback_page(course, student)
+    assert len(page) < 5_000_000, len(page)
+    assert "Your submitted notebook is unchanged" in text and "Your submitted notebook is unchanged" in page
+    # Nothing saved is lost: the hand-in itself is as it was.
+    assert (course / "submitted" / student / ASSIGNMENT / NOTEBOOK).stat().st_size == submitted
+
+
 def _kills_its_grader(signal_name):
     return f"import os, signal\nos.kill(os.getppid(), signal.{signal_name})\n"
 
