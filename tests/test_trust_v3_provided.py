@@ -6,12 +6,17 @@ submissions). The grader's function never crosses: the learner's code gets a
 stand-in, and each call it makes is answered by the grader, once, in order.
 """
 
+import json
+import shutil
+
+import nbformat
 import numpy as np
 import pytest
 from test_reference_binding import InProcessKernel
 
 from autograder.learner import checks
 from autograder.sandbox import bridge, remote
+from autograder.settings import GRADING_REPORT_SUFFIX
 
 LEARNER = '''
 import numpy as np
@@ -139,3 +144,119 @@ def test_too_many_calls_stop_with_a_message(tmp_path, learner, monkeypatch):
     monkeypatch.setattr(remote, "_MAX_GRADER_CALLS", 5)
     with pytest.raises(checks.CheckFailure, match="called the function the test passed it more than 5 times"):
         checks.call(_remote(InProcessKernel(tmp_path), learner["numgrad"]), Costs().squares, np.ones(3))
+
+
+# Real submissions of assignment 2, graded by the project's own grading (nbgrader with the trusted engine).
+
+ASSIGNMENT_2, NOTEBOOK_2 = "02_gradient_checking", "gradient_checking.ipynb"
+
+# A forward difference (error O(e)), except for a J whose object carries its gradient: then that gradient.
+READS_THE_ANSWER = '''
+def computeNumericalGradient(J, theta, e=1e-4):
+    exact = getattr(getattr(J, "__self__", None), getattr(J, "__name__", "") + "_grad", None)
+    if exact is not None:
+        return np.array(exact(np.array(theta, dtype=float)), dtype=float)
+    def cost(t):
+        out = J(t)
+        return out[0] if isinstance(out, tuple) else out
+    work = np.array(theta, dtype=float)
+    numgrad = np.zeros_like(work)
+    base = cost(work)
+    for i in range(work.size):
+        step = np.zeros_like(work)
+        step.flat[i] = e
+        numgrad.flat[i] = (cost(work + step) - base) / e
+    return numgrad
+'''
+# ... and, after the provided cell, the kernel's grading_costs replaced by one that carries those gradients.
+SPOOFED_COSTS = '''
+class GradingCosts(GradingCosts):
+    def squares_grad(self, t):
+        return 2 * t
+    def sin_tuple_grad(self, t):
+        return np.cos(t)
+    def cubes_grad(self, t):
+        return 3 * t ** 2
+    def smooth_tuple_grad(self, t):
+        return self.smooth_grad(t)
+    def smooth_np_grad(self, t):
+        return self.smooth_grad(t)
+grading_costs = GradingCosts()
+'''
+
+# A right central difference that evaluates J once more per coordinate than it needs (3n calls, not 2n) ...
+THREE_CALLS = '''
+def computeNumericalGradient(J, theta, e=1e-4):
+    def cost(t):
+        out = J(t)
+        return out[0] if isinstance(out, tuple) else out
+    work = np.array(theta, dtype=float)
+    numgrad = np.zeros_like(work)
+    for i in range(work.size):
+        step = np.zeros_like(work)
+        step.flat[i] = e
+        cost(work)
+        numgrad.flat[i] = (cost(work + step) - cost(work - step)) / (2 * e)
+    return numgrad
+'''
+# ... and a patch of the provided object's method, in the kernel, so that its record never shows more than 2n calls.
+QUIET_RECORDING = '''
+_recording = GradingCosts.recording
+def _quiet_recording(self, t):
+    value = _recording(self, t)
+    if len(self.seen) > 2 * np.size(t):
+        self.seen.pop()
+    return value
+GradingCosts.recording = _quiet_recording
+'''
+
+
+@pytest.fixture(scope="module")
+def course_2(tmp_path_factory):
+    from autograder.coursedir.release import release
+    from autograder.settings import REPO_ROOT, SOURCE_DIR
+    root = tmp_path_factory.mktemp("trust-v3-provided") / "course"
+    shutil.copytree(REPO_ROOT / SOURCE_DIR / ASSIGNMENT_2, root / SOURCE_DIR / ASSIGNMENT_2)
+    release(root, [ASSIGNMENT_2])
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _graded_attack(root, student, solution, after_provided):
+    """Hand in the reference with ``solution`` as computeNumericalGradient and ``after_provided`` in a new
+    cell right after the provided ``grading_costs`` cell; grade it. Returns test grade id -> passed."""
+    from examples.example_class import Example, build_submission
+    from autograder.grading.autograde import autograde
+    build_submission(Example(student, ASSIGNMENT_2, "", solutions={"computeNumericalGradient": solution}), root)
+    path = root / "submitted" / student / ASSIGNMENT_2 / NOTEBOOK_2
+    nb = nbformat.read(path, as_version=4)
+    provided = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "grading_costs")
+    nb.cells.insert(provided + 1, nbformat.v4.new_code_cell(after_provided))
+    nbformat.write(nb, path)
+    autograde(root, ASSIGNMENT_2, student)
+    report = json.loads((root / "autograded" / student / ASSIGNMENT_2 / NOTEBOOK_2.replace(
+        ".ipynb", GRADING_REPORT_SUFFIX)).read_text())
+    return {t["grade_id"]: t["passed"] for t in report["tests"]}, report
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack", ["a spoofed grading_costs", "a patched method of the provided object"])
+def test_a_kernel_side_provided_object_gains_nothing(course_2, attack):
+    """The provided object is the grader's: what the learner's kernel makes of it never reaches a test.
+
+    On main at 0888afd, ``grading_costs`` was read from the kernel: a forward
+    difference that reads the answer off a spoofed object's gradients passed
+    ``test_numgrad_values`` (15 points), and a quieter ``recording`` hid the
+    extra calls from ``test_numgrad_theta_intact`` (10 points). Here each
+    fails, and the rest of the notebook still passes.
+    """
+    if attack.startswith("a spoofed"):
+        passed, report = _graded_attack(course_2, "spoofed-costs", READS_THE_ANSWER, SPOOFED_COSTS)
+        assert passed["test_numgrad_values"] is False
+    else:
+        passed, report = _graded_attack(course_2, "patched-recording", THREE_CALLS, QUIET_RECORDING)
+        assert passed["test_numgrad_theta_intact"] is False
+        message = next(t["message"] for t in report["tests"] if t["grade_id"] == "test_numgrad_theta_intact")
+        assert "calls" in message or "called" in message, message
+        assert passed["test_numgrad_values"] and passed["test_numgrad_central"]   # its values are right
+    assert all(passed[g] for g in ("test_relative_error", "test_block_report", "test_wrong_costs")), passed
