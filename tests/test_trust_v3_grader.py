@@ -211,6 +211,38 @@ def test_failure_messages_do_not_carry_what_the_kernel_reports(course):
     assert "your np_softmax raised" in messages and "l=array(" in messages   # the grader's own name and label
 
 
+# The kernel's side of the bridge, patched so that its replies never report an in-place write.
+FORGES_THE_REPORT = """
+import autograder.sandbox.bridge as _bridge
+_serve = _bridge._serve
+def _quiet(*args):
+    reply = _serve(*args)
+    reply.pop("mutated", None)
+    return reply
+_bridge._serve = _quiet
+"""
+
+
+def test_a_forged_mutation_report_gains_nothing_over_an_honest_in_place_writer(course):
+    """Root cause 2: the in-place write report comes from the learner's kernel, so it is advice, never points.
+
+    On main at 0888afd it cost points, and a patched bridge hid it: full marks
+    against 75 of 90. Now the honest writer and the forger score the same; the
+    honest one is told, the forger only hides its own advice.
+    """
+    outcome = {}
+    for forged in (False, True):
+        nb = reference(course)
+        cell = cell_of(nb, "np_cross_entropy_dlogits")
+        cell.source = cell.source.replace("dlogits = p.copy()", "dlogits = p", 1) + (FORGES_THE_REPORT if forged else "")
+        student = "in-place-" + ("forged" if forged else "honest")
+        hand_in(course, student, nb)
+        passed, text, _ = graded(course, student)
+        outcome[forged] = (passed, "changed its argument `p` in place" in text)
+    assert outcome[False][0] == outcome[True][0] and all(outcome[False][0].values())
+    assert outcome[False][1] and not outcome[True][1]
+
+
 FLOOD_CELLS = 1000
 
 
