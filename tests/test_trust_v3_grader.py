@@ -226,21 +226,18 @@ _bridge._serve = _quiet
 def test_a_forged_mutation_report_gains_nothing_over_an_honest_in_place_writer(course):
     """Root cause 2: the in-place write report comes from the learner's kernel, so it is advice, never points.
 
-    On main at 0888afd it cost points, and a patched bridge hid it: full marks
-    against 75 of 90. Now the honest writer and the forger score the same; the
-    honest one is told, the forger only hides its own advice.
+    On main at 0888afd it cost points, and a patched bridge hid it. Now the
+    forger scores what the honest writer scores (full marks: the example
+    ``advice_dlogits_in_place``, in ``test_example_class.py``, graded with its
+    note), and hides only its own note.
     """
-    outcome = {}
-    for forged in (False, True):
-        nb = reference(course)
-        cell = cell_of(nb, "np_cross_entropy_dlogits")
-        cell.source = cell.source.replace("dlogits = p.copy()", "dlogits = p", 1) + (FORGES_THE_REPORT if forged else "")
-        student = "in-place-" + ("forged" if forged else "honest")
-        hand_in(course, student, nb)
-        passed, text, _ = graded(course, student)
-        outcome[forged] = (passed, "changed its argument `p` in place" in text)
-    assert outcome[False][0] == outcome[True][0] and all(outcome[False][0].values())
-    assert outcome[False][1] and not outcome[True][1]
+    nb = reference(course)
+    cell = cell_of(nb, "np_cross_entropy_dlogits")
+    cell.source = cell.source.replace("dlogits = p.copy()", "dlogits = p", 1) + FORGES_THE_REPORT
+    hand_in(course, "in-place-forged", nb)
+    passed, text, _ = graded(course, "in-place-forged")
+    assert all(passed.values()), passed
+    assert "changed its argument" not in text
 
 
 FLOOD_CELLS = 1000

@@ -157,6 +157,13 @@ class InstructorCells:
         """Imports, functions and classes of the provided cells, as one code object (see :func:`_definitions`)."""
         return _definitions(tuple(self.sources[g] for g in self.order if g not in self.tests))
 
+    def needed_statements(self, grade_id):
+        """Indices of the statements of provided cell ``grade_id`` that the tests depend on (see
+        :func:`_statements_tests_need`); every statement when the cell is not the instructor's."""
+        need = _statements_tests_need(tuple((g, self.sources[g]) for g in self.order if g not in self.tests),
+                                      tuple(self.sources[g] for g in self.order if g in self.tests))
+        return need.get(grade_id)
+
     @classmethod
     def of(cls, nb):
         order, sources, names, tests = [], {}, set(), set()
@@ -214,18 +221,72 @@ def _provided_statements(source):
 
     Expression statements (prints, plots, magics) and asserts bind nothing
     and are the kernel's business; each other statement is compiled alone,
-    so one that fails leaves only its own names unbound.
+    so one that fails leaves only its own names unbound. Each comes with the
+    names it binds and the names it reads.
     """
     try:
         tree = ast.parse(_python_source(source))
     except SyntaxError:
         return ()
     return tuple((compile(ast.Module(body=[node], type_ignores=[]), "<provided cell>", "exec"),
-                  frozenset(_bound_names(node)))
+                  frozenset(_bound_names(node)), frozenset(_read_names(node)), frozenset(_used_names(node)))
                  for node in tree.body if not isinstance(node, (ast.Expr, ast.Assert, ast.Pass)))
 
 
-def run_provided_cell(source, namespace):
+def _read_names(tree):
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
+def _used_names(tree):
+    """The names ``tree`` reads other than as the function it calls: those whose object it may change."""
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    return {node.id for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in called}
+
+
+@functools.lru_cache(maxsize=16)
+def _statements_tests_need(provided, tests):
+    """grade id -> indices of the provided cell's statements that what the tests read depends on.
+
+    ``provided`` is ``((grade_id, source), ...)`` in source order, ``tests``
+    the test cells' sources. A name is needed when a test reads it, when a
+    provided function or class reads it, or when a needed statement reads it;
+    a statement is needed when it binds a needed name or uses one other than
+    by calling it (``clf.train(...)`` may change ``clf``; a module, imported by
+    a provided cell, is not changed by a call of its functions). The others
+    make values no test can see (a demo's timings, a full gradient check over
+    learner functions, which in the grader costs a round trip per call) and
+    are left to the kernel.
+    """
+    needed, modules = set(), set()
+    for source in tests:
+        try:
+            needed |= _read_names(ast.parse(_python_source(source)))
+        except SyntaxError:
+            continue
+    for _, source in provided:
+        try:
+            tree = ast.parse(_python_source(source))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                needed |= _read_names(node)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                modules |= _bound_names(node)
+    run = {}
+    for grade_id, source in reversed(provided):
+        indices = set()
+        for index in reversed(range(len(_provided_statements(source)))):
+            _, binds, reads, uses = _provided_statements(source)[index]
+            if binds & needed or (uses - modules) & needed:
+                indices.add(index)
+                needed |= reads
+        run[grade_id] = frozenset(indices)
+    return run
+
+
+def run_provided_cell(source, namespace, needed=None):
     """Bind, in the grader, the names a provided (locked) cell defines, from the instructor's source.
 
     Learner functions it calls are called in the kernel and give back plain
@@ -241,16 +302,20 @@ def run_provided_cell(source, namespace):
     cell itself may not pass a function to the learner's code: its demos
     (a full gradient check, tens of thousands of calls) would each cost a
     round trip; such a statement's names stay unavailable, with the reason.
+    Only the statements in ``needed`` (indices; all when ``None``) run: those
+    that what the tests read depends on.
     """
     namespace.kernel.functions_allowed = False
     try:
-        _run_provided_statements(source, namespace)
+        _run_provided_statements(source, namespace, needed)
     finally:
         namespace.kernel.functions_allowed = True
 
 
-def _run_provided_statements(source, namespace):
-    for code, names in _provided_statements(source):
+def _run_provided_statements(source, namespace, needed):
+    for index, (code, names, _, _) in enumerate(_provided_statements(source)):
+        if needed is not None and index not in needed:
+            continue
         try:
             # stderr too: a provided cell's progress bar (tqdm) would print on the instructor's terminal.
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
@@ -538,7 +603,7 @@ class TrustedExecute(NbGraderPreprocessor):
                         cell.outputs = outputs.keep(shown)
                         namespace.learner_cell_ran()
                         if provided:
-                            run_provided_cell(source, namespace)
+                            run_provided_cell(source, namespace, instructor.needed_statements(grade_id))
                     except SandboxError as err:
                         broken = err
                         cell.outputs = [_error("GradingStopped", err.reason)]
