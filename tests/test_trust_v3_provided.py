@@ -56,6 +56,9 @@ def catches(J, theta):
 
 def passes_itself(J, theta):
     return J(numgrad)
+
+def random_point(J, theta):                  # unseeded: another point on every run
+    return J(theta + np.random.default_rng().normal(size=theta.shape))
 '''
 
 
@@ -138,6 +141,13 @@ def test_learner_objects_are_never_handed_to_the_graders_function(tmp_path, lear
     with pytest.raises(checks.CheckFailure, match="raised TypeError"):
         checks.call(_remote(kernel, learner["passes_itself"]), costs.squares, np.array([1.0]))
     assert costs.seen == []
+
+
+def test_a_function_whose_calls_change_from_run_to_run_is_told_to_seed(tmp_path, learner):
+    kernel = InProcessKernel(tmp_path)
+    with pytest.raises(checks.CheckFailure, match="seed any random numbers"):
+        checks.call(_remote(kernel, learner["random_point"]), Costs().squares, np.ones(3))
+    assert kernel.rounds == 2
 
 
 def test_too_many_calls_stop_with_a_message(tmp_path, learner, monkeypatch):

@@ -30,7 +30,9 @@ Request ``<prefix>.json`` (+ ``<prefix>.npz`` for arrays) -> response
   ``answers[i][k]`` when that row was made for the same arguments, and
   otherwise stops the function and asks, the same way. The grader computes
   each answer once, in call order, with its own object, so its side effects
-  (a record of every point a cost was called at) happen in the grader.
+  (a record of every point a cost was called at) happen in the grader. A
+  function that, run again, makes its k-th call with other arguments gets the
+  reply ``{"diverged": i}``: it is not deterministic.
   The reply names the array arguments the call changed in place (``mutated``,
   their positions): advice only, as this module is the learner's to change.
 """
@@ -179,7 +181,9 @@ class _GraderFunction:
                 if isinstance(result, dict) and result.get("t") == "raise":
                     raise _RAISABLE.get(result.get("ename"), RuntimeError)(str(result.get("evalue")))
                 return copy.deepcopy(result)
-        self.missing.append((self.index, list(args), dict(kwargs)))
+            self.missing.append((self.index, None, None))   # run again, it called with other arguments
+        else:
+            self.missing.append((self.index, list(args), dict(kwargs)))
         raise _Unanswered(f"grader function {self.index}")
 
 
@@ -256,6 +260,8 @@ def _serve(request, arrays, out):
                 stand_in.live = False
         if asked:
             index, margs, mkwargs = asked[0]
+            if margs is None:
+                return {"diverged": index}
             return {"missing": {"grader": index, "args": out.encode(tuple(margs)), "kwargs": {
                 k: out.encode(v) for k, v in mkwargs.items()}}}
         if missing:

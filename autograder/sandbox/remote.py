@@ -227,6 +227,10 @@ class RemoteCallable(_Remote, checks.Delegated):
                                    for helper, rows in tables.items()}
                 request["grader"] = [[_encoded_row(encoder, row) for row in rows] for rows in answers]
             reply, decoder = self._ask(request, encoder.arrays)
+            if "diverged" in reply:
+                checks.fail(f"your {name}, run again on the same inputs, called the function the test passed it "
+                            "with other arguments: it must give the same calls each time (seed any random "
+                            "numbers it draws, e.g. np.random.default_rng(0)).")
             asked = reply.get("missing")
             if not isinstance(asked, dict):
                 break
