@@ -12,6 +12,7 @@ import shutil
 import nbformat
 import numpy as np
 import pytest
+from grading_helpers import make_course
 from test_reference_binding import InProcessKernel
 
 from autograder.learner import checks
@@ -223,11 +224,7 @@ GradingCosts.recording = _quiet_recording
 
 @pytest.fixture(scope="module")
 def course_2(tmp_path_factory):
-    from autograder.coursedir.release import release
-    from autograder.settings import REPO_ROOT, SOURCE_DIR
-    root = tmp_path_factory.mktemp("trust-v3-provided") / "course"
-    shutil.copytree(REPO_ROOT / SOURCE_DIR / ASSIGNMENT_2, root / SOURCE_DIR / ASSIGNMENT_2)
-    release(root, [ASSIGNMENT_2])
+    root = make_course(tmp_path_factory.mktemp("trust-v3-provided") / "course", ASSIGNMENT_2)
     yield root
     shutil.rmtree(root, ignore_errors=True)
 
