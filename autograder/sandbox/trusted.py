@@ -41,6 +41,7 @@ from traitlets import Bool, Dict, Integer, List, Unicode, default
 
 from autograder.flags import Flag, suspicious
 from autograder.learner import checks
+from autograder.sandbox import provided
 from autograder.sandbox.kernel import SandboxedKernel, SandboxError, bwrap_available
 from autograder.sandbox.provenance import GradingRecord, course_version, file_sha256
 from autograder.sandbox.remote import KernelLink, RemoteCallable, RemoteObject, TrustedNamespace
@@ -217,13 +218,43 @@ def _provided_statements(source):
     and are the kernel's business; each other statement is compiled alone,
     so one that fails leaves only its own names unbound.
     """
+    return tuple((compile(ast.Module(body=[node], type_ignores=[]), "<provided cell>", "exec"),
+                  frozenset(_bound_names(node)))
+                 for node in _grader_statements(source))
+
+
+def _grader_statements(source):
+    """The statements (``ast``) of a provided cell that bind names, in order; () if it does not parse."""
     try:
         tree = ast.parse(_python_source(source))
     except SyntaxError:
         return ()
-    return tuple((compile(ast.Module(body=[node], type_ignores=[]), "<provided cell>", "exec"),
-                  frozenset(_bound_names(node)))
-                 for node in tree.body if not isinstance(node, (ast.Expr, ast.Assert, ast.Pass)))
+    return tuple(node for node in tree.body if not isinstance(node, (ast.Expr, ast.Assert, ast.Pass)))
+
+
+def _needed(instructor):
+    """grade id of a provided cell -> which of its statements the grader runs (:mod:`autograder.sandbox.provided`).
+
+    None: every statement (a test reads names dynamically).
+    """
+    return _needed_of(tuple((g, instructor.sources[g], g in instructor.tests) for g in instructor.order),
+                      instructor.names)
+
+
+@functools.lru_cache(maxsize=16)
+def _needed_of(cells, names):
+    def parses(source):
+        try:
+            ast.parse(_python_source(source))
+            return True
+        except SyntaxError:
+            return False
+
+    tests = [_python_source(source) for _, source, test in cells if test and parses(source)]
+    provided_cells = [(g, source) for g, source, test in cells if not test and parses(source)]
+    needed = provided.needed_statements(
+        tests, [(_python_source(source), _grader_statements(source)) for _, source in provided_cells], names)
+    return None if needed is None else {g: kept for (g, _), kept in zip(provided_cells, needed)}
 
 
 def is_plain_data(value, depth=0):
@@ -241,7 +272,7 @@ def is_plain_data(value, depth=0):
     return False
 
 
-def run_provided_cell(source, namespace):
+def run_provided_cell(source, namespace, needed=None):
     """Bind, in the grader, the names a provided (locked) cell defines, from the instructor's source.
 
     Learner functions it calls are called in the kernel and give back plain
@@ -254,8 +285,13 @@ def run_provided_cell(source, namespace):
     (``grading_costs.squares``, ``grading_helpers``): the grader cannot send
     code into the kernel, so those names are read from the kernel as before
     (see the README's threat model).
+
+    ``needed`` (one bool per statement) leaves out the statements no test
+    depends on (:mod:`autograder.sandbox.provided`): the kernel has run them.
     """
-    for code, names in _provided_statements(source):
+    for i, (code, names) in enumerate(_provided_statements(source)):
+        if needed is not None and not needed[i]:
+            continue
         try:
             # stderr too: a provided cell's progress bar (tqdm) would print on the instructor's terminal.
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
@@ -522,13 +558,14 @@ class TrustedExecute(NbGraderPreprocessor):
             for cell in nb.cells:
                 if cell.cell_type != "code":
                     continue
-                began = time.monotonic()
+                # The bridge's round trips have a row of their own: out of both cells' times.
+                began, bridged = time.monotonic(), link.seconds
                 grade_id = _nbgrader(cell).get("grade_id")
                 if is_test_cell(cell):
                     source = instructor.sources.get(grade_id, cell.source)
                     cell.outputs, broken = self._run_test(cell, source, namespace, broken)
                     tested = True
-                    seconds["tests"] += time.monotonic() - began
+                    seconds["tests"] += time.monotonic() - began - (link.seconds - bridged)
                     error = next((o for o in cell.outputs if o.output_type == "error"), None)
                     report["tests"].append({"grade_id": grade_id,
                                             "points": _nbgrader(cell).get("points", 0),
@@ -549,11 +586,11 @@ class TrustedExecute(NbGraderPreprocessor):
                         cell.outputs = outputs.keep(shown)
                         namespace.learner_cell_ran()
                         if provided:
-                            run_provided_cell(source, namespace)
+                            run_provided_cell(source, namespace, (_needed(instructor) or {}).get(grade_id))
                     except SandboxError as err:
                         broken = err
                         cell.outputs = [_error("GradingStopped", err.reason)]
-                    seconds["learner cells"] += time.monotonic() - began
+                    seconds["learner cells"] += time.monotonic() - began - (link.seconds - bridged)
                 else:
                     cell.outputs = []
         finally:
@@ -564,7 +601,7 @@ class TrustedExecute(NbGraderPreprocessor):
                 report["flags"] += sorted(kernel.flags)
                 report["sandbox"] = {"bwrap": self.sandbox, "limits": kernel.limits.backend,
                                      "cgroups": getattr(kernel.limits, "locations", [])}
-            # Inside the tests' time: the part spent waiting on the learner's kernel.
+            # Tests and provided cells waiting on the learner's kernel (not in their own times).
             seconds["bridge"] = link.seconds
             report["bridge_round_trips"] = link.round_trips
         if outputs.cut:
