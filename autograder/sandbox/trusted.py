@@ -402,6 +402,9 @@ def _error(ename, evalue):
 WITHHELD = nbformat.v4.new_output("stream", name="stdout", text=(
     "[output not kept: cells after the first test could show the hidden tests' inputs; "
     "run the notebook yourself to see it]\n"))
+NOT_RUN = nbformat.v4.new_output("stream", name="stdout", text=(
+    "[not run by the grader, output not kept: no test comes after this cell, so it cannot change your score; "
+    "run the notebook yourself to see it]\n"))
 
 
 class OutputBudget:
@@ -555,7 +558,10 @@ class TrustedExecute(NbGraderPreprocessor):
         outputs = OutputBudget(self.max_output_chars)
         tested = False
         try:
-            for cell in nb.cells:
+            # Nothing after the last test can change a verdict (and no output after the first one is kept):
+            # the training runs and searches that often end a notebook are left to the learner.
+            last_test = max((i for i, c in enumerate(nb.cells) if is_test_cell(c)), default=-1)
+            for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
                 # The bridge's round trips have a row of their own: out of both cells' times.
@@ -571,6 +577,8 @@ class TrustedExecute(NbGraderPreprocessor):
                                             "points": _nbgrader(cell).get("points", 0),
                                             "passed": error is None,
                                             "message": error.evalue if error else ""})
+                elif index > last_test:
+                    cell.outputs = [NOT_RUN] if cell.source.strip() else []
                 elif broken is None:
                     provided = grade_id in instructor.sources and not _nbgrader(cell).get("solution")
                     source = instructor.sources[grade_id] if provided else cell.source
