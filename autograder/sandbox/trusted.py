@@ -403,7 +403,8 @@ WITHHELD = nbformat.v4.new_output("stream", name="stdout", text=(
     "[output not kept: cells after the first test could show the hidden tests' inputs; "
     "run the notebook yourself to see it]\n"))
 NOT_RUN = nbformat.v4.new_output("stream", name="stdout", text=(
-    "[not run by the grader, output not kept: no test comes after this cell, so it cannot change your score; "
+    "[not run by the grader, output not kept: no test comes after this cell, so running it cannot change "
+    "a test's verdict; "
     "run the notebook yourself to see it]\n"))
 
 
