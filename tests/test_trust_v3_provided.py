@@ -267,19 +267,3 @@ def test_a_kernel_side_provided_object_gains_nothing(course_2, attack):
         assert "calls" in message or "called" in message, message
         assert passed["test_numgrad_values"] and passed["test_numgrad_central"]   # its values are right
     assert all(passed[g] for g in ("test_relative_error", "test_block_report", "test_wrong_costs")), passed
-
-
-def test_the_grader_runs_only_the_provided_statements_tests_depend_on():
-    """A statement whose names no test reads is left to the kernel; one that changes what a test reads is run."""
-    from autograder.sandbox.trusted import _statements_tests_need
-    provided = (("cell", "import numpy as np\n"
-                         "a = learner_fn(1)\n"
-                         "b = full_check(lambda t: learner_fn(t), np.zeros(500))   # read by no test\n"
-                         "model = Model()\n"
-                         "loss = model.train(a)                                    # changes model\n"
-                         "c = np.ones(3)\n"
-                         "d = helper(c)\n"),
-                ("later", "e = b + 1\n"))
-    tests = ("checks.expect(model.A.sum() > 0, 'trained')\nchecks.expect(d == 3, 'd')\n",)
-    needed = _statements_tests_need(provided, tests)
-    assert needed["cell"] == {0, 1, 3, 4, 5, 6} and needed["later"] == frozenset()

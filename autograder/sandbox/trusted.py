@@ -40,6 +40,7 @@ from traitlets import Bool, Dict, Integer, List, Unicode, default
 
 from autograder.flags import Flag, suspicious
 from autograder.learner import checks
+from autograder.sandbox import provided
 from autograder.sandbox.kernel import SandboxedKernel, SandboxError, bwrap_available
 from autograder.sandbox.provenance import GradingRecord, course_version, file_sha256
 from autograder.sandbox.remote import KernelLink, TrustedNamespace
@@ -157,13 +158,6 @@ class InstructorCells:
         """Imports, functions and classes of the provided cells, as one code object (see :func:`_definitions`)."""
         return _definitions(tuple(self.sources[g] for g in self.order if g not in self.tests))
 
-    def needed_statements(self, grade_id):
-        """Indices of the statements of provided cell ``grade_id`` that the tests depend on (see
-        :func:`_statements_tests_need`); every statement when the cell is not the instructor's."""
-        need = _statements_tests_need(tuple((g, self.sources[g]) for g in self.order if g not in self.tests),
-                                      tuple(self.sources[g] for g in self.order if g in self.tests))
-        return need.get(grade_id)
-
     @classmethod
     def of(cls, nb):
         order, sources, names, tests = [], {}, set(), set()
@@ -221,69 +215,45 @@ def _provided_statements(source):
 
     Expression statements (prints, plots, magics) and asserts bind nothing
     and are the kernel's business; each other statement is compiled alone,
-    so one that fails leaves only its own names unbound. Each comes with the
-    names it binds and the names it reads.
+    so one that fails leaves only its own names unbound.
     """
+    return tuple((compile(ast.Module(body=[node], type_ignores=[]), "<provided cell>", "exec"),
+                  frozenset(_bound_names(node)))
+                 for node in _grader_statements(source))
+
+
+def _grader_statements(source):
+    """The statements (``ast``) of a provided cell that bind names, in order; () if it does not parse."""
     try:
         tree = ast.parse(_python_source(source))
     except SyntaxError:
         return ()
-    return tuple((compile(ast.Module(body=[node], type_ignores=[]), "<provided cell>", "exec"),
-                  frozenset(_bound_names(node)), frozenset(_read_names(node)), frozenset(_used_names(node)))
-                 for node in tree.body if not isinstance(node, (ast.Expr, ast.Assert, ast.Pass)))
+    return tuple(node for node in tree.body if not isinstance(node, (ast.Expr, ast.Assert, ast.Pass)))
 
 
-def _read_names(tree):
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+def _needed(instructor):
+    """grade id of a provided cell -> which of its statements the grader runs (:mod:`autograder.sandbox.provided`).
 
-
-def _used_names(tree):
-    """The names ``tree`` reads other than as the function it calls: those whose object it may change."""
-    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    return {node.id for node in ast.walk(tree)
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and id(node) not in called}
+    None: every statement (a test reads names dynamically).
+    """
+    return _needed_of(tuple((g, instructor.sources[g], g in instructor.tests) for g in instructor.order),
+                      instructor.names)
 
 
 @functools.lru_cache(maxsize=16)
-def _statements_tests_need(provided, tests):
-    """grade id -> indices of the provided cell's statements that what the tests read depends on.
+def _needed_of(cells, names):
+    def parses(source):
+        try:
+            ast.parse(_python_source(source))
+            return True
+        except SyntaxError:
+            return False
 
-    ``provided`` is ``((grade_id, source), ...)`` in source order, ``tests``
-    the test cells' sources. A name is needed when a test reads it, when a
-    provided function or class reads it, or when a needed statement reads it;
-    a statement is needed when it binds a needed name or uses one other than
-    by calling it (``clf.train(...)`` may change ``clf``; a module, imported by
-    a provided cell, is not changed by a call of its functions). The others
-    make values no test can see (a demo's timings, a full gradient check over
-    learner functions, which in the grader costs a round trip per call) and
-    are left to the kernel.
-    """
-    needed, modules = set(), set()
-    for source in tests:
-        try:
-            needed |= _read_names(ast.parse(_python_source(source)))
-        except SyntaxError:
-            continue
-    for _, source in provided:
-        try:
-            tree = ast.parse(_python_source(source))
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                needed |= _read_names(node)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                modules |= _bound_names(node)
-    run = {}
-    for grade_id, source in reversed(provided):
-        indices = set()
-        for index in reversed(range(len(_provided_statements(source)))):
-            _, binds, reads, uses = _provided_statements(source)[index]
-            if binds & needed or (uses - modules) & needed:
-                indices.add(index)
-                needed |= reads
-        run[grade_id] = frozenset(indices)
-    return run
+    tests = [_python_source(source) for _, source, test in cells if test and parses(source)]
+    provided_cells = [(g, source) for g, source, test in cells if not test and parses(source)]
+    needed = provided.needed_statements(
+        tests, [(_python_source(source), _grader_statements(source)) for _, source in provided_cells], names)
+    return None if needed is None else {g: kept for (g, _), kept in zip(provided_cells, needed)}
 
 
 def run_provided_cell(source, namespace, needed=None):
@@ -302,8 +272,9 @@ def run_provided_cell(source, namespace, needed=None):
     cell itself may not pass a function to the learner's code: its demos
     (a full gradient check, tens of thousands of calls) would each cost a
     round trip; such a statement's names stay unavailable, with the reason.
-    Only the statements in ``needed`` (indices; all when ``None``) run: those
-    that what the tests read depends on.
+
+    ``needed`` (one bool per statement) leaves out the statements no test
+    depends on (:mod:`autograder.sandbox.provided`): the kernel has run them.
     """
     namespace.kernel.functions_allowed = False
     try:
@@ -313,8 +284,8 @@ def run_provided_cell(source, namespace, needed=None):
 
 
 def _run_provided_statements(source, namespace, needed):
-    for index, (code, names, _, _) in enumerate(_provided_statements(source)):
-        if needed is not None and index not in needed:
+    for index, (code, names) in enumerate(_provided_statements(source)):
+        if needed is not None and not needed[index]:
             continue
         try:
             # stderr too: a provided cell's progress bar (tqdm) would print on the instructor's terminal.
@@ -420,6 +391,10 @@ def _error(ename, evalue):
 
 WITHHELD = nbformat.v4.new_output("stream", name="stdout", text=(
     "[output not kept: cells after the first test could show the hidden tests' inputs; "
+    "run the notebook yourself to see it]\n"))
+NOT_RUN = nbformat.v4.new_output("stream", name="stdout", text=(
+    "[not run by the grader, output not kept: no test comes after this cell, so running it cannot change "
+    "a test's verdict; "
     "run the notebook yourself to see it]\n"))
 
 
@@ -573,21 +548,27 @@ class TrustedExecute(NbGraderPreprocessor):
         outputs = OutputBudget(self.max_output_chars)
         tested = False
         try:
-            for cell in nb.cells:
+            # Nothing after the last test can change a verdict (and no output after the first one is kept):
+            # the training runs and searches that often end a notebook are left to the learner.
+            last_test = max((i for i, c in enumerate(nb.cells) if is_test_cell(c)), default=-1)
+            for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
-                began = time.monotonic()
+                # The bridge's round trips have a row of their own: out of both cells' times.
+                began, bridged = time.monotonic(), link.seconds
                 grade_id = _nbgrader(cell).get("grade_id")
                 if is_test_cell(cell):
                     source = instructor.sources.get(grade_id, cell.source)
                     cell.outputs, broken = self._run_test(cell, source, namespace, broken)
                     tested = True
-                    seconds["tests"] += time.monotonic() - began
+                    seconds["tests"] += time.monotonic() - began - (link.seconds - bridged)
                     error = next((o for o in cell.outputs if o.output_type == "error"), None)
                     report["tests"].append({"grade_id": grade_id,
                                             "points": _nbgrader(cell).get("points", 0),
                                             "passed": error is None,
                                             "message": error.evalue if error else ""})
+                elif index > last_test:
+                    cell.outputs = [NOT_RUN] if cell.source.strip() else []
                 elif broken is None:
                     provided = grade_id in instructor.sources and not _nbgrader(cell).get("solution")
                     source = instructor.sources[grade_id] if provided else cell.source
@@ -603,11 +584,11 @@ class TrustedExecute(NbGraderPreprocessor):
                         cell.outputs = outputs.keep(shown)
                         namespace.learner_cell_ran()
                         if provided:
-                            run_provided_cell(source, namespace, instructor.needed_statements(grade_id))
+                            run_provided_cell(source, namespace, (_needed(instructor) or {}).get(grade_id))
                     except SandboxError as err:
                         broken = err
                         cell.outputs = [_error("GradingStopped", err.reason)]
-                    seconds["learner cells"] += time.monotonic() - began
+                    seconds["learner cells"] += time.monotonic() - began - (link.seconds - bridged)
                 else:
                     cell.outputs = []
         finally:
@@ -618,7 +599,7 @@ class TrustedExecute(NbGraderPreprocessor):
                 report["flags"] += sorted(kernel.flags)
                 report["sandbox"] = {"bwrap": self.sandbox, "limits": kernel.limits.backend,
                                      "cgroups": getattr(kernel.limits, "locations", [])}
-            # Inside the tests' time: the part spent waiting on the learner's kernel.
+            # Tests and provided cells waiting on the learner's kernel (not in their own times).
             seconds["bridge"] = link.seconds
             report["bridge_round_trips"] = link.round_trips
         if outputs.cut:
