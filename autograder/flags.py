@@ -20,6 +20,8 @@ class Flag(str, Enum):
     """The learner's kernel exited or crashed."""
     OUTPUT_TRUNCATED = "output-truncated"
     """A cell printed more than is kept; the rest was cut."""
+    MARKDOWN_TRUNCATED = "markdown-truncated"
+    """The notebook's markdown was longer than is kept (per cell or in all); the rest was cut."""
     OUTPUT_FLOOD = "output-flood"
     """The kernel sent more than the grader reads; it was stopped."""
     BAD_KERNEL_REPLY = "bad-kernel-reply"

@@ -20,10 +20,10 @@ SANDBOX = bwrap_available()
 NO_SANDBOX_FLAG = [] if SANDBOX else ["--no-sandbox"]
 
 
-def make_course(root):
-    """A course folder with assignment 1 released and registered in its gradebook."""
-    shutil.copytree(REPO_ROOT / SOURCE_DIR / ASSIGNMENT, root / SOURCE_DIR / ASSIGNMENT)
-    release(root, [ASSIGNMENT])
+def make_course(root, assignment=ASSIGNMENT):
+    """A course folder with ``assignment`` (by default assignment 1) released and registered in its gradebook."""
+    shutil.copytree(REPO_ROOT / SOURCE_DIR / assignment, root / SOURCE_DIR / assignment)
+    release(root, [assignment])
     return root
 
 

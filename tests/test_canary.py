@@ -138,3 +138,13 @@ def test_a_failed_verdict_is_not_kept(course):
         check_environment(course, ASSIGNMENT, overrides=BROKEN)
     key = canary.verdict_key(course, ASSIGNMENT, "trusted", json.dumps(BROKEN, sort_keys=True))
     assert not (course / CACHE_DIR / f"canary-{ASSIGNMENT}-{key}.json").exists()
+
+
+
+def test_the_environment_part_of_the_key_names_installed_distributions_with_their_versions():
+    """Read from the dist-info folders' names, where importlib.metadata finds them, without parsing them."""
+    from importlib import metadata
+
+    environment = canary._python_environment().lower()
+    for name in ("numpy", "nbgrader", "nbconvert", "sqlalchemy", "ipython"):
+        assert f"\n{name}-{metadata.version(name)}.dist-info".lower() in environment, name

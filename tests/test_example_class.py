@@ -5,6 +5,7 @@ grades, feedback, CSV) on a scratch course, once per assignment.
 """
 
 import csv
+import html
 import json
 import re
 import runpy
@@ -85,6 +86,17 @@ class ExampleClassChecks:
             if example.student.startswith("fair_"):
                 assert (result.score, result.max_score) == (_total(graded),) * 2, example.student
                 assert not example.expected_failures, example.student
+
+    def test_advice_variants_score_full_marks_with_a_note(self, graded):
+        # Right values with an in-place write (advice_*.py): only the learner's kernel sees its copies, and its
+        # report cannot be verified, so the grader gives full marks and the note the example expects.
+        assignment, root, results = graded
+        for example, result in results:
+            if example.student.startswith("advice_"):
+                assert (result.score, result.max_score) == (_total(graded),) * 2, example.student
+                page = next((root / "feedback" / example.student / assignment).glob("*.html")).read_text()
+                notes = runpy.run_path(str(EXAMPLES_DIR / assignment / f"{example.student}.py"))["EXPECTED_NOTES"]
+                assert all(html.escape(text, quote=False) in page for text in notes.values()), example.student
 
     def test_blank_release_scores_only_the_points_of_provided_code(self, graded):
         example, result = _by_student(graded)["blank"]

@@ -174,6 +174,8 @@ def test_a_later_cell_cannot_print_hidden_inputs(course, how):
     nb = reference(course)
     cell_of(nb, "np_softmax").source = KEEPS_INPUTS
     source = PRINTS_THEM.splitlines()[0] if how == "print" else "\n".join(PRINTS_THEM.splitlines()[1:])
+    # Between two tests it runs, and its output is withheld; after the last one the grader does not run it.
+    nb.cells.insert(nb.cells.index(cell_of(nb, "test_training")), nbformat.v4.new_code_cell(source))
     nb.cells.append(nbformat.v4.new_code_cell(source))
     student = f"leak-{how}"
     hand_in(course, student, nb)
@@ -182,7 +184,7 @@ def test_a_later_cell_cannot_print_hidden_inputs(course, how):
     page = feedback_page(course, student)
     for where in (text, page):
         assert "LEAK" not in where, re.findall(r"LEAK.{0,80}", where)
-        assert "output not kept" in where
+        assert "cells after the first test could show" in where and "no test comes after this cell" in where
 
 
 # np_softmax fails on every hidden input, after setting its own name and signature to the inputs it saw.
@@ -209,6 +211,35 @@ def test_failure_messages_do_not_carry_what_the_kernel_reports(course):
     messages = " ".join(t["message"] for t in report["tests"])
     assert "LEAK" not in messages and "LEAK" not in feedback_page(course, "label-leak")
     assert "your np_softmax raised" in messages and "l=array(" in messages   # the grader's own name and label
+
+
+# The kernel's side of the bridge, patched so that its replies never report an in-place write.
+FORGES_THE_REPORT = """
+import autograder.sandbox.bridge as _bridge
+_serve = _bridge._serve
+def _quiet(*args):
+    reply = _serve(*args)
+    reply.pop("mutated", None)
+    return reply
+_bridge._serve = _quiet
+"""
+
+
+def test_a_forged_mutation_report_gains_nothing_over_an_honest_in_place_writer(course):
+    """Root cause 2: the in-place write report comes from the learner's kernel, so it is advice, never points.
+
+    On main at 0888afd it cost points, and a patched bridge hid it. Now the
+    forger scores what the honest writer scores (full marks: the example
+    ``advice_dlogits_in_place``, in ``test_example_class.py``, graded with its
+    note), and hides only its own note.
+    """
+    nb = reference(course)
+    cell = cell_of(nb, "np_cross_entropy_dlogits")
+    cell.source = cell.source.replace("dlogits = p.copy()", "dlogits = p", 1) + FORGES_THE_REPORT
+    hand_in(course, "in-place-forged", nb)
+    passed, text, _ = graded(course, "in-place-forged")
+    assert all(passed.values()), passed
+    assert "changed its argument" not in text
 
 
 FLOOD_CELLS = 1000
@@ -238,6 +269,34 @@ def test_a_flood_of_cells_is_bounded_and_flagged(course, kind):
     page = feedback_page(course, student)
     assert len(page) < 6_000_000, len(page)
     assert "output cut" in text
+
+
+def markdown_flood_notebook(course, kind):
+    """The blank release plus 50 MB of markdown in one cell, or 10,000 small markdown cells."""
+    nb = nbformat.read(course / RELEASE_DIR / ASSIGNMENT / NOTEBOOK, as_version=4)
+    first_test = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+    if kind == "one huge cell":
+        nb.cells.insert(first_test, nbformat.v4.new_markdown_cell("*lorem* ipsum " * 3_600_000))
+    else:
+        for i in range(10_000):
+            nb.cells.insert(first_test, nbformat.v4.new_markdown_cell(f"note {i}: *lorem* ipsum dolor sit amet"))
+    return nb
+
+
+@pytest.mark.parametrize("kind", ["one huge cell", "10,000 cells"])
+def test_a_flood_of_markdown_is_bounded_and_flagged(course, kind):
+    """Root cause 6: the learner's markdown is capped per cell and in total, before any parser sees it."""
+    student = "flood-markdown-" + kind.split()[-1]
+    hand_in(course, student, markdown_flood_notebook(course, kind))
+    submitted = (course / "submitted" / student / ASSIGNMENT / NOTEBOOK).stat().st_size
+    _, text, report = graded(course, student)
+    assert "markdown-truncated" in report["flags"] and report["markdown_cut"]
+    assert len(text) < 2_500_000, len(text)
+    page = feedback_page(course, student)
+    assert len(page) < 5_000_000, len(page)
+    assert "Your submitted notebook is unchanged" in text and "Your submitted notebook is unchanged" in page
+    # Nothing saved is lost: the hand-in itself is as it was.
+    assert (course / "submitted" / student / ASSIGNMENT / NOTEBOOK).stat().st_size == submitted
 
 
 def _kills_its_grader(signal_name):

@@ -23,6 +23,12 @@ rewrites a notebook so that nothing in it can run, and nothing else:
   is shown as the learner typed it, in a code block, which the renderer
   escapes. The decision uses the very parser that renders the cell, so the two
   cannot disagree.
+- Markdown is bounded first (:func:`bounded_markdown`), before any parser
+  sees it: each cell keeps at most ``MAX_MARKDOWN_CELL_CHARS`` characters (its
+  attachments included) and the notebook ``MAX_MARKDOWN_CHARS`` in all, each
+  cell counting ``MARKDOWN_CELL_COST`` more for what it adds to a page, so a
+  hand-in of one huge answer or of ten thousand small cells gives a bounded
+  notebook and page. The submitted notebook itself is never changed.
 
 :class:`InertLearnerContent` applies this to every autograded notebook, so
 that what nbgrader stores (and formgrader shows) is already inert;
@@ -251,6 +257,73 @@ def inert_output(output):
     return nbformat.from_dict(output), changed
 
 
+MAX_MARKDOWN_CELL_CHARS = 100_000
+MAX_MARKDOWN_CHARS = 1_000_000
+MARKDOWN_CELL_COST = 200
+
+
+def _markdown_size(cell):
+    attachments = cell.get("attachments") or {}
+    return len(cell.source) + len(json.dumps(attachments)) if attachments else len(cell.source)
+
+
+def _cut_note(what):
+    return f"\n\n*[{what} Your submitted notebook is unchanged: your instructor can open it.]*\n"
+
+
+def bounded_markdown(nb, cell_chars=MAX_MARKDOWN_CELL_CHARS, total_chars=MAX_MARKDOWN_CHARS):
+    """Cut the markdown of ``nb``, in place, to ``cell_chars`` per cell and ``total_chars`` in all.
+
+    Past the total, a cell of nbgrader's (a written answer, the instructor's
+    text) keeps its place with a note instead of its text, and the learner's
+    own cells are dropped, each run of them replaced by one note cell. Cut
+    attachments go with the cell's text (an image of a missing attachment is
+    then shown as text by :func:`inert_markdown`).
+
+    Returns
+    -------
+    list of str
+        What was cut, one line each (empty when nothing was).
+    """
+    cut, cells, used, dropped = [], [], 0, None
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            cells.append(cell)
+            dropped = None
+            continue
+        size = _markdown_size(cell)
+        if used + min(size, cell_chars) + MARKDOWN_CELL_COST > total_chars:
+            if cell.metadata.get("nbgrader"):
+                cell.source = _cut_note(f"The text of this cell ({size:,} characters) was not kept: the "
+                                        f"notebook's markdown passed {total_chars:,} characters.").strip()
+                cell.pop("attachments", None)
+                cells.append(cell)
+                dropped = None
+            elif dropped is None:
+                dropped = nbformat.v4.new_markdown_cell("")
+                dropped.metadata["cut_cells"] = 1
+                cells.append(dropped)
+            else:
+                dropped.metadata["cut_cells"] += 1
+            cut.append(f"cell {index}: markdown not kept ({size:,} characters past the notebook's total)")
+            used = total_chars
+            continue
+        if size > cell_chars:
+            cell.pop("attachments", None)
+            cell.source = cell.source[:cell_chars] + _cut_note(
+                f"Cut: this cell held {size:,} characters; the first {cell_chars:,} are kept.")
+            cut.append(f"cell {index}: markdown cut ({size:,} characters)")
+        used += min(size, cell_chars) + MARKDOWN_CELL_COST
+        cells.append(cell)
+    for cell in cells:
+        if "cut_cells" in cell.metadata:
+            count = cell.metadata.pop("cut_cells")
+            cell.source = _cut_note(f"{count:,} markdown cell(s) of yours were not kept: the notebook's "
+                                    f"markdown passed {total_chars:,} characters.").strip()
+    nb.cells = cells
+    return cut
+
+
 def make_inert(nb):
     """Make every output and every markdown cell of ``nb`` inert, in place.
 
@@ -266,8 +339,11 @@ def make_inert(nb):
     -------
     list of str
         What was changed, one line each (empty when the notebook was inert).
+        Markdown cut by :func:`bounded_markdown` (which runs first) is not
+        listed here: see :class:`InertLearnerContent`.
     """
     changed = []
+    bounded_markdown(nb)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             source = inert_markdown(cell.source, cell.get("attachments"))
@@ -299,13 +375,19 @@ class InertLearnerContent(NbGraderPreprocessor):
     """
 
     def preprocess(self, nb, resources):
+        cut = bounded_markdown(nb)
         changed = make_inert(nb)
         resources["inert"] = changed
         report = Path(resources.get("metadata", {}).get("path", ".")) / (
             f"{resources.get('unique_key', 'notebook')}{GRADING_REPORT_SUFFIX}")
-        if changed and report.is_file():
+        if (changed or cut) and report.is_file():
             data = json.loads(report.read_text())
-            data["flags"] = sorted(set(data.get("flags", [])) | {Flag.ACTIVE_CONTENT.value})
-            data["inert"] = changed
+            flags = {Flag.ACTIVE_CONTENT.value} if changed else set()
+            flags |= {Flag.MARKDOWN_TRUNCATED.value} if cut else set()
+            data["flags"] = sorted(set(data.get("flags", [])) | flags)
+            if changed:
+                data["inert"] = changed
+            if cut:
+                data["markdown_cut"] = cut[:20] + ([f"... and {len(cut) - 20:,} more"] if len(cut) > 20 else [])
             report.write_text(json.dumps(data, indent=1))
         return nb, resources

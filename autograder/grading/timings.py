@@ -76,7 +76,9 @@ def timed(step):
 def add_grading_reports(folder):
     """Count the sandbox layer's own times, from the grading reports in ``folder``.
 
-    Test cells are counted without their bridge round trips, which have a row of their own.
+    The sandbox counts learner and test cells without their bridge round trips
+    (a provided cell rerun in the grader calls the learner's functions too),
+    which have a row of their own.
     """
     for path in Path(folder).glob(f"*{GRADING_REPORT_SUFFIX}"):
         try:
@@ -86,7 +88,6 @@ def add_grading_reports(folder):
         seconds = report.get("seconds", {})
         for key, step in _REPORT_STEPS.items():
             add(step, float(seconds.get(key, 0.0)))
-        add("test cells", -float(seconds.get("bridge", 0.0)))
         if _open:
             _open[-1].bridge_round_trips += int(report.get("bridge_round_trips", 0))
 

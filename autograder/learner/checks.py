@@ -95,10 +95,26 @@ def not_implemented_message(name):
     return f"{name} is not implemented yet: replace `raise NotImplementedError()` with your code."
 
 
-def mutated_message(name, label):
-    return (f"{name} changed its argument `{label}` in place. Graded functions must leave "
-            f"their inputs alone: work on a copy (e.g. `{label}.copy()`), or use "
+def _leave_inputs_alone(label):
+    return (f"Graded functions must leave their inputs alone: work on a copy (e.g. `{label}.copy()`), or use "
             "operations that return new arrays instead of `-=`, `+=` or item assignment.")
+
+
+def mutated_message(name, label):
+    """The failure a test in the learner's own notebook gives a function that wrote into an argument."""
+    return f"{name} changed its argument `{label}` in place. " + _leave_inputs_alone(label)
+
+
+def mutated_note(name, label):
+    """The grader's note for the same write: reported from inside the learner's kernel, so it costs no points.
+
+    The grader cannot verify what the learner's own process says about its
+    copies of the arguments, and its own arrays are never sent, so they cannot
+    change; the learner is still told, as the notebook's own test would.
+    """
+    return (f"your {name} changed its argument `{label}` in place. The grader works on its own copies, so this "
+            "costs no points here; your notebook's own test fails it, because a caller that reuses the array "
+            "finds it changed. " + _leave_inputs_alone(label))
 
 
 def _labelled_arguments(fn, args, kwargs):

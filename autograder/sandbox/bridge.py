@@ -14,8 +14,7 @@ Request ``<prefix>.json`` (+ ``<prefix>.npz`` for arrays) -> response
 
 * ``lookup``: a name in ``__main__`` or an attribute of a handle;
 * ``setattr``: set an attribute of a handle;
-* ``call``: call a handle with arguments; the reply also names the array
-  arguments the call changed in place. With ``bind`` (name -> table of
+* ``call``: call a handle with arguments. With ``bind`` (name -> table of
   ``[args, kwargs, result]``), each named global of the function is replaced,
   for the call only, by a stand-in that answers from the table: the grader's
   reference results, computed in the grader. A call the table does not hold
@@ -25,11 +24,21 @@ Request ``<prefix>.json`` (+ ``<prefix>.npz`` for arrays) -> response
   chose, never code. A result ``{"t": "original"}`` means: call the learner's
   own function (the reference could not take those arguments). A method is
   rerun from the state its object had before the first round (``_rewind``).
+  An argument ``{"t": "grader", "i": i}`` is a function of the grader's (a
+  provided object's method a test hands to the learner's code, such as a cost
+  to differentiate): it becomes a stand-in that answers its k-th call from
+  ``answers[i][k]`` when that row was made for the same arguments, and
+  otherwise stops the function and asks, the same way. The grader computes
+  each answer once, in call order, with its own object, so its side effects
+  (a record of every point a cost was called at) happen in the grader. A
+  function that, run again, makes its k-th call with other arguments gets the
+  reply ``{"diverged": i}``: it is not deterministic.
+  The reply names the array arguments the call changed in place (``mutated``,
+  their positions): advice only, as this module is the learner's to change.
 """
 
 import contextlib
 import copy
-import inspect
 import io
 import json
 import os
@@ -77,6 +86,8 @@ class _Encoder:
         if isinstance(value, (tuple, list)):
             return {"t": "tuple" if isinstance(value, tuple) else "list",
                     "items": [self.encode(v, depth + 1) for v in value]}
+        if isinstance(value, (set, frozenset)):   # an answer such as {"cost_B", "cost_C"}
+            return {"t": "set", "items": [self.encode(v, depth + 1) for v in value]}
         if callable(value):
             return {"t": "callable", "h": _new_handle(value), "is_class": isinstance(value, type),
                     "name": getattr(value, "__qualname__", None) or getattr(value, "__name__", "function")}
@@ -96,8 +107,12 @@ def _decode(tree, arrays):
     if kind in ("tuple", "list"):
         items = [_decode(item, arrays) for item in tree["items"]]
         return tuple(items) if kind == "tuple" else items
+    if kind == "set":
+        return {_decode(item, arrays) for item in tree["items"]}
     if kind == "handle":
         return _handles[tree["h"]]
+    if kind == "grader":
+        return _grader_stand_ins[int(tree["i"])]
     if kind == "rng" and tree["kind"] in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937"):
         bit_generator = getattr(np.random, tree["kind"])()
         bit_generator.state = tree["state"]
@@ -113,13 +128,6 @@ def _target(request):
             raise NameError(f"name {request['name']!r} is not defined")
         return getattr(__main__, request["name"])
     return _handles[request["h"]]
-
-
-def _labels(fn, args, kwargs):
-    try:
-        return list(inspect.signature(fn).bind(*args, **kwargs).arguments)
-    except (TypeError, ValueError):
-        return [f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
 
 
 class _Unanswered(BaseException):
@@ -151,6 +159,38 @@ def _stand_in(name, original, table, missing):
         raise _Unanswered(name)
     stand_in.__name__ = stand_in.__qualname__ = name
     return stand_in
+
+
+class _GraderFunction:
+    """A function of the grader's, passed to learner code: its k-th call is answered by the k-th answer.
+
+    Valid while the call that received it runs; kept and called later, it says so.
+    """
+
+    def __init__(self, index, answers, missing):
+        self.index, self.answers, self.missing, self.calls, self.live = index, answers, missing, 0, True
+
+    def __call__(self, *args, **kwargs):
+        if not self.live:
+            raise RuntimeError("a function the test passed in can only be called while that call runs")
+        k, self.calls = self.calls, self.calls + 1
+        if k < len(self.answers):
+            known_args, known_kwargs, result = self.answers[k]
+            if _same(list(args), known_args) and sorted(kwargs) == sorted(known_kwargs) and all(
+                    _same(kwargs[key], known_kwargs[key]) for key in kwargs):
+                if isinstance(result, dict) and result.get("t") == "raise":
+                    raise _RAISABLE.get(result.get("ename"), RuntimeError)(str(result.get("evalue")))
+                return copy.deepcopy(result)
+            self.missing.append((self.index, None, None))   # run again, it called with other arguments
+        else:
+            self.missing.append((self.index, list(args), dict(kwargs)))
+        raise _Unanswered(f"grader function {self.index}")
+
+
+# What a grader's function may raise into learner code: the exception types a learner could catch by name.
+_RAISABLE = {cls.__name__: cls for cls in (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError,
+                                           ArithmeticError, OverflowError, FloatingPointError, RuntimeError)}
+_grader_stand_ins = {}
 
 
 def _namespace_of(target):
@@ -187,9 +227,14 @@ def _serve(request, arrays, out):
         setattr(target, request["attr"], _decode(request["value"], arrays))
         return {}
     if op == "call":
+        asked = []   # calls of the grader's functions not answered yet
+        _grader_stand_ins.clear()
+        for index, rows in enumerate(request.get("grader", [])):
+            _grader_stand_ins[index] = _GraderFunction(index, [
+                (list(_decode(a, arrays)), {key: _decode(v, arrays) for key, v in k.items()},
+                 r if r.get("t") == "raise" else _decode(r, arrays)) for a, k, r in rows], asked)
         args = [_decode(a, arrays) for a in request["args"]]
         kwargs = {k: _decode(v, arrays) for k, v in request["kwargs"].items()}
-        labels = _labels(target, args, kwargs)
         before = [np.array(v, copy=True) if isinstance(v, np.ndarray) else None
                   for v in list(args) + list(kwargs.values())]
         namespace, missing, stand_ins = _namespace_of(target), [], {}
@@ -205,21 +250,29 @@ def _serve(request, arrays, out):
                     swapped_names(namespace, stand_ins):
                 result = target(*args, **kwargs)
         except Exception as err:  # the learner's own error is an answer too
-            if not missing:
+            if not missing and not asked:
                 notes = getattr(err, "__notes__", [])
-                return {"raised": {"ename": type(err).__name__, "evalue": str(err)[:2000], "notes": notes[:5]},
-                        "labels": labels}
+                return {"raised": {"ename": type(err).__name__, "evalue": str(err)[:2000], "notes": notes[:5]}}
         except _Unanswered:
             pass
+        finally:
+            for stand_in in _grader_stand_ins.values():
+                stand_in.live = False
+        if asked:
+            index, margs, mkwargs = asked[0]
+            if margs is None:
+                return {"diverged": index}
+            return {"missing": {"grader": index, "args": out.encode(tuple(margs)), "kwargs": {
+                k: out.encode(v) for k, v in mkwargs.items()}}}
         if missing:
             name, margs, mkwargs = missing[0]
             return {"missing": {"name": name, "args": out.encode(tuple(margs)), "kwargs": {
                 k: out.encode(v) for k, v in mkwargs.items()}}}
         after = list(args) + list(kwargs.values())
-        mutated = [label for label, old, new in zip(labels, before, after)
+        mutated = [i for i, (old, new) in enumerate(zip(before, after))
                    if old is not None and not (isinstance(new, np.ndarray) and new.shape == old.shape
                                                and np.array_equal(new, old, equal_nan=True))]
-        return {"value": out.encode(result), "labels": labels, "mutated": mutated}
+        return {"value": out.encode(result), "mutated": mutated}
     raise ValueError(f"unknown operation {op!r}")
 
 

@@ -16,12 +16,15 @@ So no object the learner made ever runs code in the grader: comparisons,
 """
 
 import builtins
+import contextlib
 import copy
+import io
 import time
 
 import numpy as np
 
 from autograder.learner import checks
+from autograder.sandbox.kernel import SandboxError
 
 
 class _Decoder:
@@ -57,6 +60,11 @@ class _Decoder:
         if kind in ("tuple", "list"):
             items = [self.decode(item) for item in tree.get("items", [])]
             return tuple(items) if kind == "tuple" else items
+        if kind == "set":
+            try:
+                return {self.decode(item) for item in tree.get("items", [])}
+            except TypeError:
+                checks.fail("the notebook's kernel sent a set of things that cannot be in a set")
         if kind == "callable":
             return RemoteCallable(self.kernel, str(tree.get("h")), name or "function", bool(tree.get("is_class")))
         if kind == "object":
@@ -67,10 +75,19 @@ class _Decoder:
 
 
 class _Encoder:
-    """Turns the grader's arguments into a request; only plain data and handles."""
+    """Turns the grader's arguments into a request: plain data, handles, and tokens for the grader's functions.
 
-    def __init__(self):
+    A function of the grader's (``grading_costs.squares``, handed to the
+    learner's ``computeNumericalGradient``) never crosses: it becomes the token
+    ``{"t": "grader", "i": i}``, ``graders[i]`` here, and the bridge's stand-in
+    for it asks the grader for each call's answer (see :meth:`RemoteCallable.remote_call`).
+    With ``plain_only``, such a function is refused, like any other object.
+    """
+
+    def __init__(self, plain_only=False):
         self.arrays = {}
+        self.graders = []
+        self.plain_only = plain_only
 
     def encode(self, value):
         if isinstance(value, (RemoteCallable, RemoteObject)):
@@ -91,10 +108,18 @@ class _Encoder:
             return {"t": "arr", "k": key}
         if isinstance(value, (tuple, list)):
             return {"t": "tuple" if isinstance(value, tuple) else "list", "items": [self.encode(v) for v in value]}
+        if isinstance(value, (set, frozenset)):
+            return {"t": "set", "items": [self.encode(v) for v in value]}
         if isinstance(value, np.random.Generator):
             # A generator is its state: plain numbers. The kernel gets a copy; the grader's does not advance.
             bit_generator = value.bit_generator
             return {"t": "rng", "kind": type(bit_generator).__name__, "state": bit_generator.state}
+        if callable(value) and not self.plain_only:
+            self.graders.append(value)
+            return {"t": "grader", "i": len(self.graders) - 1}
+        if callable(value):
+            raise TypeError("a provided cell passed a function to the learner's code: only a test may (each call "
+                            "is a round trip to the grader), so what this statement makes is not the grader's")
         raise TypeError(f"a test passed a {type(value).__name__} to the learner's code; only plain data can be sent")
 
 
@@ -175,6 +200,10 @@ class RemoteCallable(_Remote, checks.Delegated):
         while the call runs: each call the learner's function makes to one of
         those names is answered with the grader's result for its arguments
         (see :mod:`autograder.sandbox.bridge`), computed here, one round trip per new call.
+        A function of the grader's among the arguments (a provided object's
+        method) is answered the same way, call by call, by the grader's own
+        object: the kernel never holds it, so nothing there can change it.
+        A call with neither costs one round trip.
         """
         name = object.__getattribute__(self, "_name")
         try:
@@ -182,33 +211,55 @@ class RemoteCallable(_Remote, checks.Delegated):
         except AttributeError:
             pass   # a function or a class, not a method of an object
         tables = {helper: [] for helper in (references or {})}
-        for attempt in range(_MAX_BOUND_CALLS):
-            encoder = _Encoder()
+        answers, rounds = None, {"bound": 0, "grader": 0}
+        kernel = object.__getattribute__(self, "_kernel")
+        while True:
+            encoder = _Encoder(plain_only=not getattr(kernel, "functions_allowed", True))
             request = {"op": "call", "h": object.__getattribute__(self, "_handle"),
                        "args": [encoder.encode(a) for a in args],
                        "kwargs": {k: encoder.encode(v) for k, v in kwargs.items()}}
-            if tables:
-                request["retry"] = attempt > 0
-                request["bind"] = {helper: [[encoder.encode(a), {k: encoder.encode(v) for k, v in kw.items()},
-                                             _ORIGINAL if r is _ORIGINAL else encoder.encode(r)]
-                                            for a, kw, r in rows] for helper, rows in tables.items()}
+            graders = encoder.graders   # the same functions at the same places on every round
+            if answers is None:
+                answers = [[] for _ in graders]
+            if tables or answers:
+                request["retry"] = rounds["bound"] + rounds["grader"] > 0
+                request["bind"] = {helper: [_encoded_row(encoder, row) for row in rows]
+                                   for helper, rows in tables.items()}
+                request["grader"] = [[_encoded_row(encoder, row) for row in rows] for rows in answers]
             reply, decoder = self._ask(request, encoder.arrays)
+            if "diverged" in reply:
+                checks.fail(f"your {name}, run again on the same inputs, called the function the test passed it "
+                            "with other arguments: it must give the same calls each time (seed any random "
+                            "numbers it draws, e.g. np.random.default_rng(0)).")
             asked = reply.get("missing")
-            if not isinstance(asked, dict) or asked.get("name") not in tables:
+            if not isinstance(asked, dict):
                 break
+            index = asked.get("grader")
+            if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(graders):
+                kind, limit = "grader", _MAX_GRADER_CALLS
+            elif asked.get("name") in tables:
+                kind, limit = "bound", _MAX_BOUND_CALLS
+            else:
+                break
+            rounds[kind] += 1
+            if rounds[kind] > limit:
+                checks.fail(f"your {name} called the course's other functions more than {limit} times in one call"
+                            if kind == "bound" else
+                            f"your {name} called the function the test passed it more than {limit} times in one call")
             helper_args = decoder.decode(asked.get("args"))
             helper_kwargs = {str(k): decoder.decode(v) for k, v in dict(asked.get("kwargs") or {}).items()}
-            tables[asked["name"]].append((helper_args, helper_kwargs,
-                                          _reference_result(references[asked["name"]], helper_args, helper_kwargs)))
-        else:
-            checks.fail(f"your {name} called the course's other functions more than {_MAX_BOUND_CALLS} "
-                        "times in one call")
+            if kind == "grader":
+                answers[index].append((helper_args, helper_kwargs,
+                                       _grader_answer(graders[index], helper_args, helper_kwargs)))
+            else:
+                tables[asked["name"]].append((helper_args, helper_kwargs,
+                                              _reference_result(references[asked["name"]], helper_args,
+                                                                helper_kwargs)))
         if "error" in reply or "missing" in reply:
             # The reply comes from the learner's kernel: none of its text reaches the message.
             checks.fail(f"the grader could not call {name} in your notebook's kernel")
         # Labels for messages come from the grader's parse of the submitted source: what the
         # kernel says its parameters are called could carry anything, hidden inputs included.
-        kernel = object.__getattribute__(self, "_kernel")
         params = kernel.signatures.get(name, [])
         labels = [params[i] if i < len(params) else f"argument {i + 1}" for i in range(len(args))] + list(kwargs)
         values = list(args) + list(kwargs.values())
@@ -223,11 +274,12 @@ class RemoteCallable(_Remote, checks.Delegated):
             shown = ename if ename in _KNOWN_EXCEPTIONS else "an exception"
             checks.fail(f"your {name} raised {shown} (the test called it with {shapes}); call it on "
                         "inputs of these shapes in your notebook to see the error")
-        # Only the kernel can see its copy of the arguments; its report is taken
-        # as given (a bridge that hides mutation is flagged as tampering).
-        mutated = reply.get("mutated", [])
-        if isinstance(mutated, list) and mutated:
-            checks.fail(checks.mutated_message(name, str(mutated[0])[:100]))
+        # Only the kernel sees its copy of the arguments, and its report of an in-place write
+        # cannot be verified (the learner's code may change the bridge): advice, never points.
+        # The grader's own arrays were never sent, so nothing it holds has changed.
+        mutated = reply.get("mutated")
+        if isinstance(mutated, list) and mutated and type(mutated[0]) is int and 0 <= mutated[0] < len(labels):
+            checks.note(checks.mutated_note(name, labels[mutated[0]]))
         if object.__getattribute__(self, "_is_class"):
             return decoder.decode(reply.get("value"), name)   # an instance: its methods are name.method
         result = decoder.decode(reply.get("value"))
@@ -235,7 +287,15 @@ class RemoteCallable(_Remote, checks.Delegated):
 
 
 _MAX_BOUND_CALLS = 50
+_MAX_GRADER_CALLS = 400
 _ORIGINAL = {"t": "original"}
+
+
+def _encoded_row(encoder, row):
+    """One answered call, ``(args, kwargs, result)``, as the bridge reads it."""
+    args, kwargs, result = row
+    return [encoder.encode(args), {k: encoder.encode(v) for k, v in kwargs.items()},
+            result if isinstance(result, dict) else encoder.encode(result)]
 
 
 def _reference_result(reference, args, kwargs):
@@ -244,9 +304,31 @@ def _reference_result(reference, args, kwargs):
         return _ORIGINAL
     try:
         result = reference(*args, **kwargs)
-        _Encoder().encode(result)
+        _Encoder(plain_only=True).encode(result)
     except Exception:  # arguments the reference cannot take: the learner's own function answers
         return _ORIGINAL
+    return result
+
+
+def _grader_answer(function, args, kwargs):
+    """What the grader's ``function`` gives for one call the learner's code made: plain data, or what it raised.
+
+    Only plain data goes in: an object of the learner's is refused, never
+    handed to the grader's code. What it raises is raised in the learner's
+    code, as it would be had the object been there.
+    """
+    values = list(args) + list(kwargs.values()) if isinstance(args, tuple) else [None]
+    if not isinstance(args, tuple) or any(isinstance(v, _Remote) for v in values):
+        return {"t": "raise", "ename": "TypeError",
+                "evalue": "the function the test passed takes numbers and arrays only"}
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            result = function(*args, **kwargs)
+        _Encoder(plain_only=True).encode(result)
+    except SandboxError:
+        raise
+    except Exception as err:  # noqa: BLE001 - the learner chose the arguments; what fails is theirs to see
+        return {"t": "raise", "ename": type(err).__name__, "evalue": str(err)[:500]}
     return result
 
 
@@ -273,13 +355,6 @@ class TrustedNamespace(dict):
         self.instructor_names = frozenset(instructor_names)
         self._handles = {}
         self._why_missing = {}
-        self._kernel_names = set()
-        self.definitions = frozenset()
-
-    def leave_to_kernel(self, name):
-        """``name`` is the instructor's but holds code the learner's functions are handed: read it in the kernel."""
-        self.pop(name, None)
-        self._kernel_names.add(name)
 
     def unavailable(self, names, reason):
         """``names`` could not be made (their provided statement failed): a test that reads them says why."""
@@ -292,7 +367,7 @@ class TrustedNamespace(dict):
             return self._handles[name]
         if hasattr(builtins, name):
             raise KeyError(name)   # let Python find the builtin
-        if name in self.instructor_names and name not in self._kernel_names:
+        if name in self.instructor_names:
             # The instructor's cells define it: the grader's own value or nothing, never the kernel's.
             why = self._why_missing.get(name)
             raise NameError(f"name {name!r} is not defined" + (f" (the provided cell that makes it failed: {why})"
@@ -320,6 +395,8 @@ class KernelLink:
         self.seconds = 0.0   # spent in round trips, for the grading report's time breakdown
         self.signatures = dict(signatures or {})
         """Function name -> parameter names, parsed by the grader from the submission's source."""
+        self.functions_allowed = True
+        """Whether a function of the grader's may be passed to the learner's code (tests: yes; provided cells: no)."""
 
     def ask(self, request, arrays):
         began = time.perf_counter()

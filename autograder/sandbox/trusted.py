@@ -29,7 +29,6 @@ import shutil
 import sys
 import tempfile
 import time
-import types
 import warnings
 from pathlib import Path
 
@@ -41,9 +40,10 @@ from traitlets import Bool, Dict, Integer, List, Unicode, default
 
 from autograder.flags import Flag, suspicious
 from autograder.learner import checks
+from autograder.sandbox import provided
 from autograder.sandbox.kernel import SandboxedKernel, SandboxError, bwrap_available
 from autograder.sandbox.provenance import GradingRecord, course_version, file_sha256
-from autograder.sandbox.remote import KernelLink, RemoteCallable, RemoteObject, TrustedNamespace
+from autograder.sandbox.remote import KernelLink, TrustedNamespace
 from autograder.settings import (
     GRADING_REPORT_SUFFIX,
     SANDBOX_EMPTY,
@@ -217,31 +217,46 @@ def _provided_statements(source):
     and are the kernel's business; each other statement is compiled alone,
     so one that fails leaves only its own names unbound.
     """
+    return tuple((compile(ast.Module(body=[node], type_ignores=[]), "<provided cell>", "exec"),
+                  frozenset(_bound_names(node)))
+                 for node in _grader_statements(source))
+
+
+def _grader_statements(source):
+    """The statements (``ast``) of a provided cell that bind names, in order; () if it does not parse."""
     try:
         tree = ast.parse(_python_source(source))
     except SyntaxError:
         return ()
-    return tuple((compile(ast.Module(body=[node], type_ignores=[]), "<provided cell>", "exec"),
-                  frozenset(_bound_names(node)))
-                 for node in tree.body if not isinstance(node, (ast.Expr, ast.Assert, ast.Pass)))
+    return tuple(node for node in tree.body if not isinstance(node, (ast.Expr, ast.Assert, ast.Pass)))
 
 
-def is_plain_data(value, depth=0):
-    """Numbers, strings, numeric arrays and containers of them: what the grader can hold as its own."""
-    if depth > 20:
-        return False
-    if value is None or isinstance(value, (bool, int, float, complex, str, np.number, np.bool_)):
-        return True
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind in "biufc"
-    if isinstance(value, (tuple, list)):
-        return all(is_plain_data(v, depth + 1) for v in value)
-    if isinstance(value, dict):
-        return all(is_plain_data(k, depth + 1) and is_plain_data(v, depth + 1) for k, v in value.items())
-    return False
+def _needed(instructor):
+    """grade id of a provided cell -> which of its statements the grader runs (:mod:`autograder.sandbox.provided`).
+
+    None: every statement (a test reads names dynamically).
+    """
+    return _needed_of(tuple((g, instructor.sources[g], g in instructor.tests) for g in instructor.order),
+                      instructor.names)
 
 
-def run_provided_cell(source, namespace):
+@functools.lru_cache(maxsize=16)
+def _needed_of(cells, names):
+    def parses(source):
+        try:
+            ast.parse(_python_source(source))
+            return True
+        except SyntaxError:
+            return False
+
+    tests = [_python_source(source) for _, source, test in cells if test and parses(source)]
+    provided_cells = [(g, source) for g, source, test in cells if not test and parses(source)]
+    needed = provided.needed_statements(
+        tests, [(_python_source(source), _grader_statements(source)) for _, source in provided_cells], names)
+    return None if needed is None else {g: kept for (g, _), kept in zip(provided_cells, needed)}
+
+
+def run_provided_cell(source, namespace, needed=None):
     """Bind, in the grader, the names a provided (locked) cell defines, from the instructor's source.
 
     Learner functions it calls are called in the kernel and give back plain
@@ -249,13 +264,29 @@ def run_provided_cell(source, namespace):
     the learner's objects it makes (``clf``, a handle) are the grader's. A
     statement that fails leaves its names unavailable, with the reason.
 
-    One kind of value stays in the kernel: an instance of an instructor's
-    class, or a function value, that tests hand *to* the learner's code
-    (``grading_costs.squares``, ``grading_helpers``): the grader cannot send
-    code into the kernel, so those names are read from the kernel as before
-    (see the README's threat model).
+    Instances of the instructor's classes and functions the cell makes
+    (``grading_costs``, ``grading_helpers``) are the grader's too: a test that
+    hands one of their methods to the learner's code sends a token, and each
+    call the learner's code makes to it is answered here, by this object (see
+    :meth:`autograder.sandbox.remote.RemoteCallable.remote_call`). A provided
+    cell itself may not pass a function to the learner's code: its demos
+    (a full gradient check, tens of thousands of calls) would each cost a
+    round trip; such a statement's names stay unavailable, with the reason.
+
+    ``needed`` (one bool per statement) leaves out the statements no test
+    depends on (:mod:`autograder.sandbox.provided`): the kernel has run them.
     """
-    for code, names in _provided_statements(source):
+    namespace.kernel.functions_allowed = False
+    try:
+        _run_provided_statements(source, namespace, needed)
+    finally:
+        namespace.kernel.functions_allowed = True
+
+
+def _run_provided_statements(source, namespace, needed):
+    for index, (code, names) in enumerate(_provided_statements(source)):
+        if needed is not None and not needed[index]:
+            continue
         try:
             # stderr too: a provided cell's progress bar (tqdm) would print on the instructor's terminal.
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
@@ -269,11 +300,6 @@ def run_provided_cell(source, namespace):
             continue
         finally:
             _close_figures()
-        for name in names:
-            value = dict.get(namespace, name)
-            if not (is_plain_data(value) or isinstance(value, (RemoteCallable, RemoteObject, types.ModuleType))
-                    or name in namespace.definitions):
-                namespace.leave_to_kernel(name)
 
 
 def _close_figures():
@@ -365,6 +391,10 @@ def _error(ename, evalue):
 
 WITHHELD = nbformat.v4.new_output("stream", name="stdout", text=(
     "[output not kept: cells after the first test could show the hidden tests' inputs; "
+    "run the notebook yourself to see it]\n"))
+NOT_RUN = nbformat.v4.new_output("stream", name="stdout", text=(
+    "[not run by the grader, output not kept: no test comes after this cell, so running it cannot change "
+    "a test's verdict; "
     "run the notebook yourself to see it]\n"))
 
 
@@ -515,25 +545,30 @@ class TrustedExecute(NbGraderPreprocessor):
         link = KernelLink(kernel, remaining, learner_signatures(nb, instructor))
         namespace = TrustedNamespace(link, {"__name__": "__grader__"}, instructor.names)
         exec(instructor.definitions, namespace)
-        namespace.definitions = frozenset(namespace)
         outputs = OutputBudget(self.max_output_chars)
         tested = False
         try:
-            for cell in nb.cells:
+            # Nothing after the last test can change a verdict (and no output after the first one is kept):
+            # the training runs and searches that often end a notebook are left to the learner.
+            last_test = max((i for i, c in enumerate(nb.cells) if is_test_cell(c)), default=-1)
+            for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
-                began = time.monotonic()
+                # The bridge's round trips have a row of their own: out of both cells' times.
+                began, bridged = time.monotonic(), link.seconds
                 grade_id = _nbgrader(cell).get("grade_id")
                 if is_test_cell(cell):
                     source = instructor.sources.get(grade_id, cell.source)
                     cell.outputs, broken = self._run_test(cell, source, namespace, broken)
                     tested = True
-                    seconds["tests"] += time.monotonic() - began
+                    seconds["tests"] += time.monotonic() - began - (link.seconds - bridged)
                     error = next((o for o in cell.outputs if o.output_type == "error"), None)
                     report["tests"].append({"grade_id": grade_id,
                                             "points": _nbgrader(cell).get("points", 0),
                                             "passed": error is None,
                                             "message": error.evalue if error else ""})
+                elif index > last_test:
+                    cell.outputs = [NOT_RUN] if cell.source.strip() else []
                 elif broken is None:
                     provided = grade_id in instructor.sources and not _nbgrader(cell).get("solution")
                     source = instructor.sources[grade_id] if provided else cell.source
@@ -549,11 +584,11 @@ class TrustedExecute(NbGraderPreprocessor):
                         cell.outputs = outputs.keep(shown)
                         namespace.learner_cell_ran()
                         if provided:
-                            run_provided_cell(source, namespace)
+                            run_provided_cell(source, namespace, (_needed(instructor) or {}).get(grade_id))
                     except SandboxError as err:
                         broken = err
                         cell.outputs = [_error("GradingStopped", err.reason)]
-                    seconds["learner cells"] += time.monotonic() - began
+                    seconds["learner cells"] += time.monotonic() - began - (link.seconds - bridged)
                 else:
                     cell.outputs = []
         finally:
@@ -564,7 +599,7 @@ class TrustedExecute(NbGraderPreprocessor):
                 report["flags"] += sorted(kernel.flags)
                 report["sandbox"] = {"bwrap": self.sandbox, "limits": kernel.limits.backend,
                                      "cgroups": getattr(kernel.limits, "locations", [])}
-            # Inside the tests' time: the part spent waiting on the learner's kernel.
+            # Tests and provided cells waiting on the learner's kernel (not in their own times).
             seconds["bridge"] = link.seconds
             report["bridge_round_trips"] = link.round_trips
         if outputs.cut:
@@ -584,13 +619,31 @@ class TrustedExecute(NbGraderPreprocessor):
                                          "This is not a fault of your code: tell your instructor.")], broken
         if broken is not None:
             return [_error("TestNotRun", f"not run: {broken.reason}")], broken
+        printed = io.StringIO()
         try:
-            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):
                 exec(_compiled_test(source, _nbgrader(cell)["grade_id"]), namespace)
         except SandboxError as err:
             return [_error("TestNotRun", err.reason)], err
         except checks.CheckFailure as err:
-            return [_error("CheckFailure", str(err))], None
+            return _notes(printed) + [_error("CheckFailure", str(err))], None
         except Exception as err:  # the learner's answer broke the test (e.g. None where an array belongs)
-            return [_error(type(err).__name__, str(err)[:1000])], None
-        return [], None
+            return _notes(printed) + [_error(type(err).__name__, str(err)[:1000])], None
+        return _notes(printed), None
+
+
+def _notes(printed):
+    """The ``checks.note`` lines a test printed, as one stdout output (nbgrader scores stdout as a pass).
+
+    Only those: anything else a test prints is the instructor's debugging.
+    At most ``MAX_NOTES`` distinct notes, each cut to ``MAX_NOTE_CHARS``.
+    """
+    notes = []
+    for line in printed.getvalue().splitlines():
+        if line.startswith("Note: ") and line[:MAX_NOTE_CHARS] not in notes and len(notes) < MAX_NOTES:
+            notes.append(line[:MAX_NOTE_CHARS])
+    return [nbformat.v4.new_output("stream", name="stdout", text="".join(n + "\n" for n in notes))] if notes else []
+
+
+MAX_NOTES = 5
+MAX_NOTE_CHARS = 600

@@ -1,6 +1,11 @@
-"""Perturbs the caller's theta through a view and never puts it back: theta is modified in place."""
-EXPECTED_MESSAGES = {"test_numgrad_theta_intact": "on a copy (e.g. `theta.copy()`)"}
-EXPECTED_FAILURES = {"test_numgrad_values", "test_numgrad_central", "test_numgrad_theta_intact"}
+"""Perturbs the caller's theta through a view and never puts it back: theta is modified in place.
+
+The grader sees it in the points its own cost records (two coordinates moved at once) and in
+the values for costs whose coordinates interact; for costs that add up per coordinate
+(test_numgrad_central's) the stale steps cancel, and the in-place write alone is a note.
+"""
+EXPECTED_MESSAGES = {"test_numgrad_theta_intact": "the perturbation of the previous coordinate was never reset"}
+EXPECTED_FAILURES = {"test_numgrad_values", "test_numgrad_theta_intact"}
 SOLUTIONS = {
     "computeNumericalGradient": '''
 def computeNumericalGradient(J, theta, e=1e-4):
