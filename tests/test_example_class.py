@@ -19,6 +19,7 @@ from nbconvert.exporters import HTMLExporter
 from autograder.coursedir.release import assignments, points
 from autograder.grading.autograde import generate_feedback
 from autograder.grading.feedback import CSP_META, MISSING_ALT, add_missing_alt
+from autograder.sandbox.trusted import NOT_RUN
 from examples.example_class import EXAMPLES_DIR, grade_example_class, load_examples
 
 ASSIGNMENTS = assignments(REPO_ROOT)
@@ -126,7 +127,8 @@ class ExampleClassChecks:
     def test_a_cell_over_a_limit_costs_only_the_tests_that_depend_on_it(self, graded):
         # limit_*.py: right answers whose code runs into a grading limit in an ungraded cell (a numerical
         # gradient that builds an n x n matrix for 19,885 parameters). Every test keeps its points, and the
-        # grading record names the limit (EXPECTED_FLAGS); when the limit stopped the kernel, so does the feedback.
+        # grading record names the limit (EXPECTED_FLAGS); when the limit stopped the kernel, so does the feedback;
+        # a cell after the last test is not run, and the feedback says so.
         assignment, root, results = graded
         limited = [(ex, res) for ex, res in results if ex.student.startswith("limit_")]
         for example, result in limited:
@@ -134,9 +136,11 @@ class ExampleClassChecks:
             assert expected <= set(result.flags), (example.student, result.flags)
             assert result.score == _total(graded) and not result.failed, (example.student, result.failed)
             report, = (root / "autograded" / example.student / assignment).glob("*.grading.json")
+            page = next((root / "feedback" / example.student / assignment).glob("*.html")).read_text()
             if "memory" in expected and "cgroup" in json.loads(report.read_text())["sandbox"]["limits"]:
-                page, = (root / "feedback" / example.student / assignment).glob("*.html")
-                assert "used more memory than allowed" in page.read_text(), example.student
+                assert "used more memory than allowed" in page, example.student
+            if not expected:   # the heavy cell comes after the last test: the grader leaves it to the learner
+                assert NOT_RUN.text.split(",")[0] in page, example.student
         if assignment == "02_gradient_checking":
             assert limited, "assignment 2's heaviest cell needs its example (limit_numgrad_diag.py)"
 
