@@ -318,8 +318,12 @@ def test_a_class_on_the_hub_from_release_to_feedback(hub, tmp_path):
         page = _login(chromium, hub, u["inst1"], f"/services/{C1}/formgrader/submissions/{notebook_id}/")
         box = page.wait_for_selector(f"input.score[id='{written_cell}']", timeout=120_000)
         box.fill(str(written_max))
-        box.press("Tab")
-        page.wait_for_timeout(2000)
+        # formgrader saves on the input's change event, by a PUT to its grade API: wait for that answer,
+        # not for a fixed time (a loaded machine took longer than 2 s).
+        with page.expect_response(lambda r: "/api/grade/" in r.url and r.request.method == "PUT",
+                                  timeout=120_000) as saved:
+            box.press("Tab")
+        assert saved.value.ok, saved.value.status
         screenshot(page, "hub-05-instructor-hand-grades")
         page.close()
         with Gradebook(db_url(course_dir)) as gb:
