@@ -3,8 +3,8 @@ is: z2's test fails; a2, z3 and a3 are judged against this z2, and nnLoss, nnBac
 with a correct nnForward, so they keep their points. Training uses the learner's own functions, and fails."""
 EXPECTED_MESSAGES = {"test_forward_z2": "reshaped to (h, n+1) in C order"}
 EXPECTED_FAILURES = {"test_forward_z2", "test_training"}
-EDITS = {"nnForward": [("    Theta1 = nn_params[:split].reshape(hidden_layer_size, input_layer_size + 1)\n",
-                        "    Theta1 = nn_params[:split].reshape(hidden_layer_size, input_layer_size + 1, order=\"F\")\n")]}
+EDITS = {"nnForward": [("    Theta1 = nn_params[:h * (n + 1)].reshape(h, n + 1)     # C order, as nn_params was unrolled\n",
+                        "    Theta1 = nn_params[:h * (n + 1)].reshape(h, n + 1, order=\"F\")\n")]}
 SOLUTIONS = {
     "nnLoss": '''
 def nnLoss(nn_params, X, y, lambda_, input_layer_size, hidden_layer_size, num_labels):
