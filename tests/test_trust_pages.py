@@ -13,6 +13,7 @@ no browser.
 """
 
 import base64
+import copy
 import io
 import os
 import secrets
@@ -32,7 +33,15 @@ from grading_helpers import ASSIGNMENT, NOTEBOOK, grade, make_course, submit
 
 from autograder.grading.autograde import generate_feedback
 from autograder.grading.feedback import CONTENT_SECURITY_POLICY
-from autograder.grading.sanitize import clean_html, clean_svg, inert_markdown, make_inert, unsafe_markdown
+from autograder.grading.sanitize import (
+    MAX_MARKDOWN_CELL_CHARS,
+    bounded_markdown,
+    clean_html,
+    clean_svg,
+    inert_markdown,
+    make_inert,
+    unsafe_markdown,
+)
 
 STUDENT = "mallory"
 MARKER = "__pwned"
@@ -387,3 +396,20 @@ def test_ordinary_markdown_is_kept(source):
 def test_the_instructors_notebooks_are_left_as_they_are(path):
     # Every markdown cell is checked, locked or not: the course's own must pass unchanged.
     assert make_inert(nbformat.read(REPO_ROOT / path, as_version=4)) == []
+
+
+@pytest.mark.parametrize("cells", [
+    [nbformat.v4.new_markdown_cell("x" * 200_000)],
+    [nbformat.v4.new_markdown_cell("y" * 300) for _ in range(10_000)],
+    [cell for _ in range(5_000) for cell in (nbformat.v4.new_markdown_cell("y" * 300), nbformat.v4.new_code_cell("1"))],
+], ids=["one huge cell", "10,000 cells", "5,000 runs"])
+def test_the_feedback_page_keeps_the_notes_the_grader_wrote_when_it_bounded_markdown(cells):
+    # The grader bounds a notebook's markdown once (InertLearnerContent); the feedback page makes the stored
+    # notebook inert again. That second pass must keep the first one's notes, which give the true sizes.
+    nb = nbformat.v4.new_notebook(cells=cells)
+    assert bounded_markdown(nb), "nothing was cut: the case is not one"
+    stored = copy.deepcopy(nb)
+    make_inert(nb)
+    assert [c.source for c in nb.cells if c.cell_type == "markdown"] == \
+        [inert_markdown(c.source) for c in stored.cells if c.cell_type == "markdown"]
+    assert all(len(c.source) <= MAX_MARKDOWN_CELL_CHARS for c in stored.cells)

@@ -274,6 +274,9 @@ def _cut_note(what):
 def bounded_markdown(nb, cell_chars=MAX_MARKDOWN_CELL_CHARS, total_chars=MAX_MARKDOWN_CHARS):
     """Cut the markdown of ``nb``, in place, to ``cell_chars`` per cell and ``total_chars`` in all.
 
+    Cutting a cell is idempotent: a cell cut once (its note included) is not
+    cut again. ``total_chars=None`` bounds the cells alone.
+
     Past the total, a cell of nbgrader's (a written answer, the instructor's
     text) keeps its place with a note instead of its text, and the learner's
     own cells are dropped, each run of them replaced by one note cell. Cut
@@ -292,7 +295,7 @@ def bounded_markdown(nb, cell_chars=MAX_MARKDOWN_CELL_CHARS, total_chars=MAX_MAR
             dropped = None
             continue
         size = _markdown_size(cell)
-        if used + min(size, cell_chars) + MARKDOWN_CELL_COST > total_chars:
+        if total_chars is not None and used + min(size, cell_chars) + MARKDOWN_CELL_COST > total_chars:
             if cell.metadata.get("nbgrader"):
                 cell.source = _cut_note(f"The text of this cell ({size:,} characters) was not kept: the "
                                         f"notebook's markdown passed {total_chars:,} characters.").strip()
@@ -310,8 +313,11 @@ def bounded_markdown(nb, cell_chars=MAX_MARKDOWN_CELL_CHARS, total_chars=MAX_MAR
             continue
         if size > cell_chars:
             cell.pop("attachments", None)
-            cell.source = cell.source[:cell_chars] + _cut_note(
-                f"Cut: this cell held {size:,} characters; the first {cell_chars:,} are kept.")
+            note = _cut_note(f"Cut: this cell held {size:,} characters; it keeps the first {cell_chars:,}, this note "
+                             "included.")
+            # The note counts in the cell's size, so a notebook bounded once is left as it is when
+            # bounded again (the feedback page makes the stored notebook inert a second time).
+            cell.source = cell.source[:cell_chars - len(note)] + note
             cut.append(f"cell {index}: markdown cut ({size:,} characters)")
         used += min(size, cell_chars) + MARKDOWN_CELL_COST
         cells.append(cell)
@@ -339,11 +345,13 @@ def make_inert(nb):
     -------
     list of str
         What was changed, one line each (empty when the notebook was inert).
-        Markdown cut by :func:`bounded_markdown` (which runs first) is not
-        listed here: see :class:`InertLearnerContent`.
+        Markdown is cut to ``MAX_MARKDOWN_CELL_CHARS`` a cell first, so no
+        parser sees more; that is not listed here. The notebook's total is
+        bounded once, on the grading path (:class:`InertLearnerContent`),
+        because its notes are not meant to be bounded again.
     """
     changed = []
-    bounded_markdown(nb)
+    bounded_markdown(nb, total_chars=None)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             source = inert_markdown(cell.source, cell.get("attachments"))

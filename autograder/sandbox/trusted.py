@@ -551,6 +551,7 @@ class TrustedExecute(NbGraderPreprocessor):
             # Nothing after the last test can change a verdict (and no output after the first one is kept):
             # the training runs and searches that often end a notebook are left to the learner.
             last_test = max((i for i, c in enumerate(nb.cells) if is_test_cell(c)), default=-1)
+            needed = _needed(instructor) or {}
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -584,7 +585,7 @@ class TrustedExecute(NbGraderPreprocessor):
                         cell.outputs = outputs.keep(shown)
                         namespace.learner_cell_ran()
                         if provided:
-                            run_provided_cell(source, namespace, (_needed(instructor) or {}).get(grade_id))
+                            run_provided_cell(source, namespace, needed.get(grade_id))
                     except SandboxError as err:
                         broken = err
                         cell.outputs = [_error("GradingStopped", err.reason)]
