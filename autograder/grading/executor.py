@@ -8,11 +8,8 @@ Either way the gradebook, the autograded notebooks, the feedback and the
 resume marker of a submission are the same.
 """
 
-import atexit
-import contextlib
 import multiprocessing
 import os
-import time
 from abc import ABC, abstractmethod
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -21,7 +18,7 @@ from dataclasses import dataclass, field
 from autograder.coursedir.nbgrader_api import GradingError
 from autograder.grading import timings
 from autograder.grading.autograde import autograde, generate_feedback
-from autograder.grading.gradebook_db import shared_engines
+from autograder.grading.gradebook_db import share_engines_until_exit, shared_engines, when_unlocked
 from autograder.sandbox.trusted import close_warm_sandboxes
 
 
@@ -71,27 +68,18 @@ def _grade_one(root, assignment, student, engine, overrides=None):
     (:class:`autograder.grading.timings.SubmissionTimes`). SQLite allows one
     writer at a time, so a busy gradebook is retried rather than reported.
     """
+    def grade():
+        autograde(root, assignment, student, engine, overrides)
+        generate_feedback(root, assignment, student, overrides)
+
     with timings.collecting(student) as times:
-        for attempt in range(5):
-            try:
-                autograde(root, assignment, student, engine, overrides)
-                generate_feedback(root, assignment, student, overrides)
-                return None, times
-            except GradingError as err:
-                if "database is locked" not in str(err) or attempt == 4:
-                    return err.reason, times
-                time.sleep(0.5 * (attempt + 1))
-            except Exception as err:  # noqa: BLE001 - whatever one hand-in makes fail, the rest are graded
-                return f"grading failed: {type(err).__name__}: {str(err)[:300]}", times
-
-
-_KEPT = contextlib.ExitStack()
-atexit.register(_KEPT.close)
-
-
-def _start_worker():
-    """Warm state a worker process keeps for all the submissions it grades: the gradebook's engine."""
-    _KEPT.enter_context(shared_engines())
+        try:
+            when_unlocked(grade)
+            return None, times
+        except GradingError as err:
+            return err.reason, times
+        except Exception as err:  # noqa: BLE001 - whatever one hand-in makes fail, the rest are graded
+            return f"grading failed: {type(err).__name__}: {str(err)[:300]}", times
 
 
 class LocalPool(GradingExecutor):
@@ -145,7 +133,7 @@ class LocalPool(GradingExecutor):
         # spawn, not fork: a forked copy of a process that imported nbgrader,
         # SQLAlchemy and tornado inherits their threads' locks.
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_start_worker) as pool:
+                                 initializer=share_engines_until_exit) as pool:
             futures = {pool.submit(_grade_one, str(batch.root), batch.assignment, student, batch.engine,
                                    batch.overrides): student
                        for student in students}

@@ -7,6 +7,7 @@ which one it could not open without printing its password.
 """
 
 import contextlib
+import multiprocessing.util
 import time
 
 from nbgrader.api import Course, Gradebook, InvalidEntry
@@ -162,3 +163,34 @@ def shared_engines():
         nbgrader.api.create_engine = original
         for engine in engines.values():
             Engine.dispose(engine)
+
+
+_KEPT = contextlib.ExitStack()
+
+
+def share_engines_until_exit():
+    """Keep :func:`shared_engines` on in this process until it exits.
+
+    The initializer of a pool process that grades or records submission
+    after submission. A pool's processes leave through multiprocessing's
+    exit path, which skips ``atexit``; its finalizers close the engines.
+    """
+    _KEPT.enter_context(shared_engines())
+    multiprocessing.util.Finalize(None, _KEPT.close, exitpriority=10)
+
+
+def when_unlocked(write, attempts=5):
+    """``write()``, tried again while an SQLite gradebook is locked by another process.
+
+    SQLite lets one process write at a time, and gives up on a lock after
+    its timeout; processes grading or recording side by side then wait their
+    turn rather than report a submission as failed. Any other
+    :class:`~autograder.coursedir.nbgrader_api.GradingError` is raised at once.
+    """
+    for attempt in range(attempts):
+        try:
+            return write()
+        except GradingError as err:
+            if "database is locked" not in str(err) or attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * (attempt + 1))
