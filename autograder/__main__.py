@@ -40,8 +40,8 @@ def cmd_grade(args):
     started = time.perf_counter()
     root = Path(args.root).resolve()
     options = GradingOptions(workers=args.workers, engine=args.engine, sandbox=not args.no_sandbox,
-                             scheduler=args.scheduler, db=args.db, retries=args.retries, force=args.force,
-                             moodle_worksheet=args.moodle_worksheet)
+                             scheduler=args.scheduler, db=args.db, retries=args.retries, recorders=args.recorders,
+                             force=args.force, moodle_worksheet=args.moodle_worksheet)
     with executor_for(options) as executor:
         report = grade_class(root, args.assignment, args.submissions, options, executor)
     print()
@@ -185,6 +185,9 @@ def main(argv=None):
                    help="grade on the workers of this Dask scheduler (default: processes on this machine)")
     p.add_argument("--retries", type=int, default=2,
                    help="with --scheduler: times a failed grading task is run again (default: %(default)s)")
+    p.add_argument("--recorders", type=int, default=None,
+                   help="with --scheduler: processes of this machine writing the workers' results into the "
+                        "gradebook at once (default: cores, at most 4)")
     p.add_argument("--db", metavar="URL",
                    help="gradebook database, e.g. postgresql://USER:PASSWORD@HOST/DB (default: the db_url of "
                         "<root>/nbgrader_config.py, else SQLite <root>/gradebook.db)")

@@ -25,5 +25,5 @@ def executor_for(options):
         # on this machine (and `check`) should not pay.
         from autograder.cluster.dask_executor import DaskCluster
 
-        return DaskCluster(options.scheduler, retries=options.retries)
+        return DaskCluster(options.scheduler, retries=options.retries, recorders=options.recorders)
     return LocalPool(options.workers)

@@ -5,7 +5,8 @@ assignment's instructor files and one submission's files, as data: workers
 need no shared filesystem, only the course's Python environment and
 bubblewrap. A worker grades in a scratch course of its own
 (:mod:`autograder.cluster.scratch_course`) and returns what it produced; the client
-records it through nbgrader's autograde (:mod:`autograder.cluster.replay`), so only
+records it through nbgrader's autograde (:mod:`autograder.cluster.replay`), in
+several processes of its machine (:mod:`autograder.cluster.recorders`), so only
 the client writes the gradebook, the autograded and feedback folders.
 
 Faults: a worker that dies mid-task has its task rescheduled by the scheduler
@@ -17,22 +18,25 @@ the scheduler goes away, :meth:`DaskCluster.grade` stops with
 """
 
 import logging
+import os
 import time
 import uuid
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, wait
 from pathlib import Path
 
 from distributed import Client, as_completed
 from distributed.security import Security
 
-from autograder.cluster.replay import record
+from autograder.cluster.recorders import Recorders
 from autograder.cluster.scratch_course import grade_in_scratch_course, pack_course, read_tree
 from autograder.coursedir.nbgrader_api import GradingError
 from autograder.grading.executor import GradingExecutor
-from autograder.grading.gradebook_db import shared_engines
 from autograder.sandbox.kernel import bwrap_available
 
 CONNECT_TIMEOUT_SECONDS = 10
 WORKERS_TIMEOUT_SECONDS = 60
+# Past four, an SQLite gradebook's write lock, not the client's cores, bounds recording.
+MAX_DEFAULT_RECORDERS = 4
 
 
 class SchedulerLost(GradingError):
@@ -90,26 +94,38 @@ class DaskCluster(GradingExecutor):
     retries : int
         How many times a task that raised is run again (a worker that dies is
         handled by the scheduler, which reschedules its tasks).
+    recorders : int, optional
+        Processes of this machine recording results into the gradebook at
+        once (:class:`~autograder.cluster.recorders.Recorders`); default: its
+        cores, at most :data:`MAX_DEFAULT_RECORDERS`.
 
     Attributes
     ----------
     timings : list of dict
         One per recorded submission: ``worker``, ``worker_started``,
         ``worker_seconds`` (on the worker), ``received`` (``time.time()`` when
-        the result reached the client), ``record_seconds`` (the client's
-        gradebook writes and files), ``transfer_seconds`` (the client's
-        time submitting it and fetching its result).
+        the result reached the client), ``record_seconds`` (the gradebook
+        writes and files, in the recording process), ``transfer_seconds``
+        (the client's time submitting it and fetching its result).
     """
 
-    def __init__(self, address=None, retries=2, client=None):
+    def __init__(self, address=None, retries=2, client=None, recorders=None):
         if (address is None) == (client is None):
             raise ValueError("DaskCluster needs a scheduler address or a connected client, not both")
+        if recorders is not None and recorders < 1:
+            raise ValueError(f"recorders must be at least 1, not {recorders}")
         self.address = address or client.scheduler.address
         self.retries = retries
+        self.recorders = recorders or self.default_recorders()
         self.timings = []
         self._client, self._owned = client, client is None
         self._checked = False
         self._client_log_level = logging.getLogger("distributed.client").level
+
+    @staticmethod
+    def default_recorders():
+        """Recording processes when none are asked for: this machine's cores, at most :data:`MAX_DEFAULT_RECORDERS`."""
+        return min(MAX_DEFAULT_RECORDERS, os.cpu_count() or 1)
 
     def _connect(self):
         """A client whose cluster has workers that can grade (checked once)."""
@@ -153,27 +169,34 @@ class DaskCluster(GradingExecutor):
         if not self._checked:
             self._client, self._checked = self._connect(), True
         client = self._client
-        root = Path(batch.root)
-        bundle = pack_course(root, batch.assignment)
-        on_worker = _without_gradebook(batch.overrides)
-        futures, sent = {}, {}
-        for student in batch.students:
-            began = time.perf_counter()
-            submission = read_tree(root / "submitted" / student / batch.assignment)
-            future = client.submit(grade_in_scratch_course, bundle, student, submission, batch.engine, on_worker,
-                                   key=f"grade-{batch.assignment}-{student}-{uuid.uuid4().hex[:8]}",
-                                   retries=self.retries)
-            futures[future], sent[student] = student, time.perf_counter() - began
-        with shared_engines():
-            yield from self._record_as_completed(client, futures, sent, batch)
+        # Started first: the recording processes import nbgrader while the workers grade.
+        with Recorders(max(1, min(self.recorders, len(batch.students)))) as recorders:
+            root = Path(batch.root)
+            bundle = pack_course(root, batch.assignment)
+            on_worker = _without_gradebook(batch.overrides)
+            futures, sent = {}, {}
+            for student in batch.students:
+                began = time.perf_counter()
+                submission = read_tree(root / "submitted" / student / batch.assignment)
+                future = client.submit(grade_in_scratch_course, bundle, student, submission, batch.engine,
+                                       on_worker, key=f"grade-{batch.assignment}-{student}-{uuid.uuid4().hex[:8]}",
+                                       retries=self.retries)
+                futures[future], sent[student] = student, time.perf_counter() - began
+            yield from self._record_as_completed(client, futures, sent, batch, recorders)
 
-    def _record_as_completed(self, client, futures, sent, batch):
-        root = Path(batch.root)
+    def _record_as_completed(self, client, futures, sent, batch, recorders):
+        """Hand each result to ``recorders`` as it arrives; yield each submission once it is recorded."""
+        # concurrent.futures.Future -> (GradedSubmission, when it arrived, seconds sending and fetching it)
+        recording = {}
+        # A few results wait for a recording process, not the whole batch's notebooks.
+        backlog = 2 * recorders.processes
         done = 0
         for future in as_completed(futures, loop=client.loop):
             student = futures[future]
             began = time.perf_counter()
             if future.status == "cancelled" or client.status in ("closing", "closed"):
+                # What is being recorded is finished and reported, so a rerun skips it.
+                done += yield from self._recorded(recording, recorders, until=ALL_COMPLETED)
                 raise SchedulerLost(f"lost the Dask scheduler at {self.address} after {done} of {len(futures)} "
                                     f"submissions were graded and saved. Run the same command again: "
                                     f"it skips what is saved and grades the rest") from None
@@ -182,23 +205,39 @@ class DaskCluster(GradingExecutor):
             except Exception as err:  # noqa: BLE001 (the task failed on every try: report it, grade the rest)
                 yield student, f"the cluster could not grade it: {type(err).__name__}: {err}"
                 continue
-            fetched = time.perf_counter() - began
+            future.release()
             if graded.error:
                 yield student, graded.error
                 continue
-            began = time.perf_counter()
-            try:
-                record(root, batch.assignment, graded, batch.overrides)
-            except GradingError as err:
-                yield student, err.reason
+            handed = recorders.submit(str(batch.root), batch.assignment, graded, batch.overrides)
+            recording[handed] = graded, time.time(), sent[student] + time.perf_counter() - began
+            done += yield from self._recorded(recording, recorders,
+                                              until=FIRST_COMPLETED if len(recording) >= backlog else None)
+        done += yield from self._recorded(recording, recorders, until=ALL_COMPLETED)
+
+    def _recorded(self, recording, recorders, until=None):
+        """Yield the submissions of ``recording`` recorded by now (``until=None``), or once some or all are.
+
+        Returns how many were recorded without an error.
+        """
+        if not recording:
+            return 0
+        finished = (wait(recording, return_when=until).done if until
+                    else [future for future in recording if future.done()])
+        recorded = 0
+        for handed in finished:
+            graded, received, transfer = recording.pop(handed)
+            outcome = recorders.result(handed)
+            if outcome.reason:
+                yield outcome.student, outcome.reason
                 continue
-            self.timings.append({"student": student, "worker": graded.worker, "worker_started": graded.started,
-                                 "worker_seconds": graded.seconds, "received": time.time(),
-                                 "record_seconds": time.perf_counter() - began,
-                                 "transfer_seconds": sent[student] + fetched})
-            done += 1
-            future.release()
-            yield student, None
+            self.timings.append({"student": outcome.student, "worker": graded.worker,
+                                 "worker_started": graded.started, "worker_seconds": graded.seconds,
+                                 "received": received, "record_seconds": outcome.seconds,
+                                 "transfer_seconds": transfer})
+            recorded += 1
+            yield outcome.student, None
+        return recorded
 
     def _release(self, client):
         if self._owned:

@@ -28,6 +28,10 @@ class GradingOptions:
     """The gradebook's SQLAlchemy URL; default: the course's ``nbgrader_config.py``, else SQLite."""
     retries: int = 2
     """On a cluster, how many times a task that failed is run again."""
+    recorders: Optional[int] = None
+    """On a cluster, processes of this machine writing its results into the gradebook at once.
+
+    Default: the cores, at most 4."""
     force: bool = False
     """Regrade submissions already graded from the same files."""
     limits: dict = field(default_factory=dict)
@@ -44,6 +48,8 @@ class GradingOptions:
             raise ValueError(f"engine must be one of {ENGINES}, not {self.engine!r}")
         if self.workers is not None and self.workers < 1:
             raise ValueError(f"workers must be at least 1, not {self.workers}")
+        if self.recorders is not None and self.recorders < 1:
+            raise ValueError(f"recorders must be at least 1, not {self.recorders}")
         if self.retries < 0:
             raise ValueError(f"retries cannot be negative ({self.retries})")
 
