@@ -151,6 +151,29 @@ def breakdown_table(times):
     return "\n".join(lines)
 
 
+def _score_comparison(stock, ours, example_of):
+    """Whether both graders gave each submission the same score; where not, which example and why.
+
+    They differ by design where the notebook's own test, run in the learner's
+    kernel by plain nbgrader, judges what the grader does not (a function that
+    writes into its argument: the grader passes copies, gives full marks and a
+    note). Each example's docstring says what it does.
+    """
+    stock = {r.student: r.score for r in stock}
+    differ = {}
+    for r in ours:
+        if stock.get(r.student) != r.score:
+            differ.setdefault(example_of[r.student], set()).add((stock.get(r.student), r.score))
+    if not differ:
+        return "same scores from both: True"
+    docs = {example.student: example.doc.splitlines()[0] for example in load_examples(ASSIGNMENT)}
+    lines = [f"same scores from both, except the submissions of {len(differ)} example(s):"]
+    for example, pairs in sorted(differ.items()):
+        scores = ", ".join(f"plain nbgrader {a:g}, this pipeline {b:g}" for a, b in sorted(pairs))
+        lines.append(f"  {example}: {scores} ({docs.get(example, '')})")
+    return "\n".join(lines)
+
+
 def _grade_command(root, workers):
     """Run ``python -m autograder grade`` on the bench's class in a new process; returns (seconds, output)."""
     started = time.perf_counter()
@@ -229,9 +252,7 @@ def main(argv=None):
               f"{min(args.workers, os.cpu_count() or 1) * stock_cpu / ours_cpu:.2f}x)")
         if all(cpu_lines):
             print("machine CPU time (all processes, kernels included):\n" + "\n".join(cpu_lines))
-        same = ({r.student: r.score for r in results(stock_root, ASSIGNMENT)}
-                == {r.student: r.score for r in report.results})
-        print(f"same scores from both: {same}")
+        print(_score_comparison(results(stock_root, ASSIGNMENT), report.results, example_of))
         print(f"{_load()} at the end")
 
 
