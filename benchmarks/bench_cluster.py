@@ -26,7 +26,15 @@ The target is a Dask overhead (scheduler + database) per submission under
 10% of the local pool's wall seconds per submission. On one machine the
 client and the workers share the cores, so the cluster's wall time also pays
 for the client's recording; on a real cluster the client has its own machine.
-Finally it projects 100 workers from the measured worker and client seconds.
+The client records every result itself (nbgrader's autograde bookkeeping,
+the files), in several processes (:mod:`autograder.cluster.recorders`). How
+many results a second it can record is measured on its own, with no worker
+sharing the cores: the local pool's 40 results, as a worker would send them,
+recorded again into the 2-worker course by 1 process, then by 2 (and by one
+per core, where there are more). A client saturates when its workers bring
+results faster than that: beyond (worker seconds per submission) x (results
+recorded per second) workers. Finally it projects 100 workers from the
+measured worker and client seconds.
 """
 
 import argparse
@@ -40,9 +48,12 @@ from pathlib import Path
 from distributed import Client, LocalCluster
 
 from autograder.cluster.dask_executor import DaskCluster
+from autograder.cluster.recorders import Recorders
+from autograder.cluster.scratch_course import GradedSubmission, read_tree, tree_digest
 from autograder.grading.batch import grade_class
 from autograder.grading.options import GradingOptions
 from autograder.sandbox.trusted import course_seed
+from autograder.settings import GRADING_REPORT_SUFFIX, db_url
 from benchmarks.bench_grade import ASSIGNMENT, _class
 
 
@@ -88,6 +99,31 @@ def _grade_on_cluster(root, n_workers, n):
     }
 
 
+def _as_sent_by_a_worker(root, student):
+    """What a worker would have sent for ``student``'s submission, from the course at ``root`` that graded it."""
+    autograded = read_tree(Path(root) / "autograded" / student / ASSIGNMENT)
+    return GradedSubmission(student, tree_digest(read_tree(Path(root) / "submitted" / student / ASSIGNMENT)),
+                            autograded={name: data for name, data in autograded.items()
+                                        if name.endswith((".ipynb", GRADING_REPORT_SUFFIX))},
+                            feedback=read_tree(Path(root) / "feedback" / student / ASSIGNMENT))
+
+
+def _recording_rate(root, graded, processes):
+    """Results recorded per second into the course at ``root`` by ``processes`` processes, started beforehand."""
+    overrides = {"CourseDirectory": {"db_url": db_url(root)}}
+    with Recorders(processes) as recorders:
+        # Started and warm before the clock runs, as in a batch they are while the workers grade.
+        for handed in [recorders.submit(root, ASSIGNMENT, g, overrides) for g in graded[:processes]]:
+            recorders.result(handed)
+        began = time.perf_counter()
+        outcomes = [recorders.result(handed) for handed in [recorders.submit(root, ASSIGNMENT, g, overrides)
+                                                            for g in graded]]
+        wall = time.perf_counter() - began
+    failed = [(o.student, o.reason) for o in outcomes if o.reason]
+    assert not failed, failed
+    return len(graded) / wall
+
+
 def _line(label, wall, n, extra=""):
     return f"{label:24s} {n * 3600 / wall:7.0f} submissions/hour  {wall / n:5.2f} s per submission{extra}"
 
@@ -127,14 +163,30 @@ def main(argv=None):
             print(f"{'':24s} same gradebook as the local pool (scores, tests, flags): {same}")
 
         cost = measured["dask2"]
-        client = cost["database"] + cost["scheduler"]
-        print(f"\nthe client's share per submission (2 workers): {client:.3f} s = {client / cost['worker']:.1%} "
-              f"of a worker's {cost['worker']:.2f} s (recording {cost['database']:.3f} s, "
-              f"submitting and fetching {cost['scheduler']:.3f} s)")
+        # The client's recording on its own: the workers are gone, the cores are the client's.
+        graded = [_as_sent_by_a_worker(roots["local"], r.student) for r in local.results]
+        counts = sorted({1, 2, os.cpu_count() or 1})
+        rates = {k: _recording_rate(roots["dask2"], graded, k) for k in counts}
+        default = DaskCluster.default_recorders()
+        print(f"\nrecording alone, {n} results: " + ", ".join(
+            f"{k} process{'es' if k > 1 else ''} {rates[k]:.2f}/s ({rates[k] / rates[1]:.2f}x)" for k in counts)
+            + f"; grade uses {default} here")
+
+        def share(k):
+            """The client's seconds per submission with ``k`` recording processes."""
+            return cost["scheduler"] + 1 / rates[k]
+
+        print(f"the client's share per submission (2-worker run, {default} recording processes): "
+              f"{share(default):.3f} s = {share(default) / cost['worker']:.1%} of a worker's "
+              f"{cost['worker']:.2f} s (recording {1 / rates[default]:.3f} s, submitting and fetching "
+              f"{cost['scheduler']:.3f} s); with 1 recording process {share(1):.3f} s")
+        for k in counts:
+            print(f"one client with {k} recording process{'es' if k > 1 else ''} keeps up with "
+                  f"{cost['worker'] / share(k):.0f} workers ({3600 / share(k):,.0f} submissions/hour)")
         print(f"projection for 100 workers (from the 2-worker run): workers alone "
-              f"{100 * 3600 / cost['worker']:,.0f} submissions/hour; the client records at most "
-              f"{3600 / client:,.0f}/hour ({client:.3f} s each), so it is the bottleneck beyond "
-              f"{cost['worker'] / client:.0f} workers")
+              f"{100 * 3600 / cost['worker']:,.0f} submissions/hour; the client ({default} recording processes) "
+              f"records at most {3600 / share(default):,.0f}/hour, so it is the bottleneck beyond "
+              f"{cost['worker'] / share(default):.0f} workers")
 
 
 if __name__ == "__main__":
