@@ -30,8 +30,9 @@ The client records every result itself (nbgrader's autograde bookkeeping,
 the files), in several processes (:mod:`autograder.cluster.recorders`). How
 many results a second it can record is measured on its own, with no worker
 sharing the cores: the local pool's 40 results, as a worker would send them,
-recorded again into the 2-worker course by 1 process, then by 2 (and by one
-per core, where there are more). A client saturates when its workers bring
+recorded into a new course by 1 process, then into another by 2 (and by one
+per core, where there are more); the first result of each process, which
+warms it, is not timed. A client saturates when its workers bring
 results faster than that: beyond (worker seconds per submission) x (results
 recorded per second) workers. Finally it projects 100 workers from the
 measured worker and client seconds.
@@ -109,19 +110,25 @@ def _as_sent_by_a_worker(root, student):
 
 
 def _recording_rate(root, graded, processes):
-    """Results recorded per second into the course at ``root`` by ``processes`` processes, started beforehand."""
+    """Results recorded per second by ``processes`` processes into a new course at ``root``.
+
+    The course has the class's submissions and an empty gradebook, as a batch
+    finds it: every result adds its rows. The processes are started and warm
+    before the clock runs, as in a batch they are while the workers grade.
+    """
+    _class(root, len(graded))
     overrides = {"CourseDirectory": {"db_url": db_url(root)}}
     with Recorders(processes) as recorders:
-        # Started and warm before the clock runs, as in a batch they are while the workers grade.
         for handed in [recorders.submit(root, ASSIGNMENT, g, overrides) for g in graded[:processes]]:
             recorders.result(handed)
+        rest = graded[processes:]
         began = time.perf_counter()
         outcomes = [recorders.result(handed) for handed in [recorders.submit(root, ASSIGNMENT, g, overrides)
-                                                            for g in graded]]
+                                                            for g in rest]]
         wall = time.perf_counter() - began
     failed = [(o.student, o.reason) for o in outcomes if o.reason]
     assert not failed, failed
-    return len(graded) / wall
+    return len(rest) / wall
 
 
 def _line(label, wall, n, extra=""):
@@ -166,9 +173,9 @@ def main(argv=None):
         # The client's recording on its own: the workers are gone, the cores are the client's.
         graded = [_as_sent_by_a_worker(roots["local"], r.student) for r in local.results]
         counts = sorted({1, 2, os.cpu_count() or 1})
-        rates = {k: _recording_rate(roots["dask2"], graded, k) for k in counts}
+        rates = {k: _recording_rate(Path(tmp) / f"recorded-by-{k}", graded, k) for k in counts}
         default = DaskCluster.default_recorders()
-        print(f"\nrecording alone, {n} results: " + ", ".join(
+        print(f"\nrecording alone, {n} results into a new course: " + ", ".join(
             f"{k} process{'es' if k > 1 else ''} {rates[k]:.2f}/s ({rates[k] / rates[1]:.2f}x)" for k in counts)
             + f"; grade uses {default} here")
 
