@@ -35,7 +35,8 @@ from autograder.sandbox.kernel import bwrap_available
 
 CONNECT_TIMEOUT_SECONDS = 10
 WORKERS_TIMEOUT_SECONDS = 60
-# Past four, an SQLite gradebook's write lock, not the client's cores, bounds recording.
+# Each recording process holds about 120 MiB, and on SQLite they share one write lock;
+# --recorders gives more, for a client of many cores and a database server.
 MAX_DEFAULT_RECORDERS = 4
 
 
