@@ -52,11 +52,11 @@ from distributed import Client, LocalCluster
 
 from autograder.cluster.dask_executor import DaskCluster
 from autograder.cluster.recorders import Recorders
-from autograder.cluster.scratch_course import GradedSubmission, read_tree, tree_digest
+from autograder.cluster.scratch_course import GradedSubmission, graded_files, read_tree, tree_digest
 from autograder.grading.batch import grade_class
 from autograder.grading.options import GradingOptions
 from autograder.sandbox.trusted import course_seed
-from autograder.settings import GRADING_REPORT_SUFFIX, db_url
+from autograder.settings import db_url
 from benchmarks.bench_grade import ASSIGNMENT, _class
 
 
@@ -106,11 +106,8 @@ def _grade_on_cluster(root, n_workers, n):
 
 def _as_sent_by_a_worker(root, student):
     """What a worker would have sent for ``student``'s submission, from the course at ``root`` that graded it."""
-    autograded = read_tree(Path(root) / "autograded" / student / ASSIGNMENT)
-    return GradedSubmission(student, tree_digest(read_tree(Path(root) / "submitted" / student / ASSIGNMENT)),
-                            autograded={name: data for name, data in autograded.items()
-                                        if name.endswith((".ipynb", GRADING_REPORT_SUFFIX))},
-                            feedback=read_tree(Path(root) / "feedback" / student / ASSIGNMENT))
+    submitted = read_tree(Path(root) / "submitted" / student / ASSIGNMENT)
+    return GradedSubmission(student, tree_digest(submitted), *graded_files(root, ASSIGNMENT, student))
 
 
 def _recording_rate(root, graded, processes):

@@ -185,6 +185,12 @@ def _grade_command(root, workers):
     return seconds, done.stdout + done.stderr
 
 
+def _regraded(output):
+    """The students a ``grade`` command's output lists as regraded (its "changed: WHY: a, b" lines)."""
+    return {student for line in output.splitlines() if line.startswith("  changed: ")
+            for student in line.rsplit(": ", 1)[1].split(", ")}
+
+
 def _resubmit(root, student):
     """``student`` hands in again: the same notebook with one more markdown cell (new files, same work)."""
     path = next((root / "submitted" / student / ASSIGNMENT).glob("*.ipynb"))
@@ -228,15 +234,18 @@ def main(argv=None):
         print("\nwhere an average submission's time goes, in its worker:")
         print(breakdown_table(pool.timings))
 
-        fixed, _ = _grade_command(ours_root, args.workers)
+        fixed, output = _grade_command(ours_root, args.workers)
+        if _regraded(output):
+            raise SystemExit(f"a rerun with nothing changed regraded {sorted(_regraded(output))}:\n{output}")
         print(f"\nfixed cost of a grade command (new process, nothing to regrade): {fixed:5.1f} s "
               f"(target <= {TARGET_FIXED_SECONDS:g} s)")
         changed = students[0]
         own = statistics.median(t.total for t in pool.timings if example_of[t.student] == example_of[changed])
         _resubmit(ours_root, changed)
         regrade, output = _grade_command(ours_root, args.workers)
-        if f"{changed}" in output.split("unchanged since last graded")[-1]:
-            raise SystemExit(f"the regrade did not regrade {changed}:\n{output}")
+        if _regraded(output) != {changed}:
+            raise SystemExit(f"the rerun after {changed} resubmitted regraded {sorted(_regraded(output))}, "
+                             f"not {changed} alone:\n{output}")
         print(f"one resubmission regraded, end to end: {regrade:5.1f} s = {regrade / own:4.2f}x its own grading "
               f"time ({own:.1f} s; target <= {TARGET_REGRADE_RATIO:g}x)")
 

@@ -13,10 +13,10 @@ import pytest
 from grading_helpers import ASSIGNMENT, SANDBOX, make_course, submit_example
 
 from autograder.cluster.recorders import Recorders
-from autograder.cluster.scratch_course import GradedSubmission, read_tree, tree_digest
+from autograder.cluster.scratch_course import GradedSubmission, graded_files, read_tree, tree_digest
 from autograder.grading.autograde import autograde, generate_feedback
 from autograder.grading.results import results
-from autograder.settings import GRADING_REPORT_SUFFIX, db_url
+from autograder.settings import db_url
 
 pytestmark = pytest.mark.slow
 
@@ -24,11 +24,8 @@ STUDENTS = ["reference", "blank", "bug_softmax_axis0"]
 
 
 def _as_sent_by_a_worker(root, student):
-    autograded = read_tree(root / "autograded" / student / ASSIGNMENT)
-    return GradedSubmission(student, tree_digest(read_tree(root / "submitted" / student / ASSIGNMENT)),
-                            autograded={name: data for name, data in autograded.items()
-                                        if name.endswith((".ipynb", GRADING_REPORT_SUFFIX))},
-                            feedback=read_tree(root / "feedback" / student / ASSIGNMENT))
+    submitted = read_tree(root / "submitted" / student / ASSIGNMENT)
+    return GradedSubmission(student, tree_digest(submitted), *graded_files(root, ASSIGNMENT, student))
 
 
 @pytest.fixture(scope="module")

@@ -93,6 +93,21 @@ def write_tree(folder, files):
         path.write_bytes(data)
 
 
+def graded_files(root, assignment, student):
+    """What grading wrote for ``student`` in the course at ``root``, as a worker sends it back.
+
+    Returns
+    -------
+    (dict, dict)
+        The autograded notebooks and grading reports by name, and the
+        feedback folder's files by relative path (bytes each): the
+        ``autograded`` and ``feedback`` of a :class:`GradedSubmission`.
+    """
+    autograded = read_tree(Path(root) / "autograded" / student / assignment)
+    return ({name: data for name, data in autograded.items() if name.endswith((".ipynb", GRADING_REPORT_SUFFIX))},
+            read_tree(Path(root) / "feedback" / student / assignment))
+
+
 def pack_course(root, assignment):
     """The :class:`CourseBundle` of ``assignment`` in the course at ``root``."""
     return CourseBundle(assignment, read_tree(Path(root) / SOURCE_DIR / assignment), course_seed(root))
@@ -152,9 +167,7 @@ def grade_in_scratch_course(bundle, student, submission, engine="trusted", overr
         except GradingError as err:
             result.error = err.reason
         else:
-            result.autograded = {name: data for name, data in read_tree(root / parts[1]).items()
-                                 if name.endswith((".ipynb", GRADING_REPORT_SUFFIX))}
-            result.feedback = read_tree(root / parts[2])
+            result.autograded, result.feedback = graded_files(root, bundle.assignment, student)
         for folder in parts:
             shutil.rmtree(root / folder, ignore_errors=True)
         result.seconds = time.perf_counter() - began
