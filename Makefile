@@ -31,10 +31,10 @@ release: $(READY)  ## regenerate notebooks/ from source/
 student-pack: $(READY)  ## dist/nn-from-scratch-student.zip for learners: no source/, solution or hidden test
 	$(BIN)/python -m autograder.coursedir.student_pack
 
-bench-grade: $(READY) $(SYSTEM)  ## time this pipeline against plain nbgrader on 40 submissions (~10 min)
+bench-grade: $(READY) $(SYSTEM)  ## time this pipeline against plain nbgrader on 40 submissions (~7 min idle)
 	$(BIN)/python -m benchmarks.bench_grade --students 40
 
-bench-cluster: $(READY) $(SYSTEM)  ## the local pool against Dask clusters of 1 and 2 workers on 40 submissions
+bench-cluster: $(READY) $(SYSTEM)  ## the local pool against Dask clusters of 1 and 2 workers on 40 submissions, and the client recording alone (~6 min idle)
 	$(BIN)/python -m benchmarks.bench_cluster --students 40
 
 # JupyterHub for a class on this machine (README: Running the course on JupyterHub).
