@@ -187,7 +187,7 @@ def main(argv=None):
                    help="with --scheduler: times a failed grading task is run again (default: %(default)s)")
     p.add_argument("--recorders", type=int, default=None,
                    help="with --scheduler: processes of this machine writing the workers' results into the "
-                        "gradebook at once (default: cores, at most 4)")
+                        "gradebook at once (default: one per 10 submissions, at most the cores or 4)")
     p.add_argument("--db", metavar="URL",
                    help="gradebook database, e.g. postgresql://USER:PASSWORD@HOST/DB (default: the db_url of "
                         "<root>/nbgrader_config.py, else SQLite <root>/gradebook.db)")

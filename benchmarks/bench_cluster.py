@@ -33,7 +33,7 @@ the files), in several processes (:mod:`autograder.cluster.recorders`). How
 many results a second it can record is measured on its own, with no worker
 sharing the cores: the local pool's 40 results, as a worker would send them,
 recorded into a new course by 1 process, then into another by 2 (and by one
-per core, where there are more); the first result of each process, which
+per core, where there are more, and by as many as grade used); the first result of each process, which
 warms it, is not timed. A client saturates when its workers bring
 results faster than that: beyond (worker seconds per submission) x (results
 recorded per second) workers. Finally it projects 100 workers from the
@@ -100,7 +100,7 @@ def _grade_on_cluster(root, n_workers, n):
         "scheduler": (sum(g for first, g in gaps if not first) + sum(t["transfer_seconds"] for t in timings)) / n,
         # Each recording process's own time; they record side by side.
         "recording": statistics.mean(t["record_seconds"] for t in timings),
-        "recorders": min(executor.recorders, n),
+        "recorders": executor.recorders_for(n),
     }
 
 
@@ -130,6 +130,10 @@ def _recording_rate(root, graded, processes):
     failed = [(o.student, o.reason) for o in outcomes if o.reason]
     assert not failed, failed
     return len(rest) / wall
+
+
+def _processes(k):
+    return f"{k} recording process{'es' if k > 1 else ''}"
 
 
 def _line(label, wall, n, extra=""):
@@ -175,26 +179,26 @@ def main(argv=None):
         cost = measured["dask2"]
         # The client's recording on its own: the workers are gone, the cores are the client's.
         graded = [_as_sent_by_a_worker(roots["local"], r.student) for r in local.results]
-        counts = sorted({1, 2, os.cpu_count() or 1})
+        default = cost["recorders"]  # what grade used in the 2-worker run
+        counts = sorted({1, 2, default, os.cpu_count() or 1})
         rates = {k: _recording_rate(Path(tmp) / f"recorded-by-{k}", graded, k) for k in counts}
-        default = DaskCluster.default_recorders()
         print(f"\nrecording alone, {n} results into a new course: " + ", ".join(
-            f"{k} process{'es' if k > 1 else ''} {rates[k]:.2f}/s ({rates[k] / rates[1]:.2f}x)" for k in counts)
+            f"{_processes(k)} {rates[k]:.2f}/s ({rates[k] / rates[1]:.2f}x)" for k in counts)
             + f"; grade uses {default} here")
 
         def share(k):
             """The client's seconds per submission with ``k`` recording processes."""
             return cost["scheduler"] + 1 / rates[k]
 
-        print(f"the client's share per submission (2-worker run, {default} recording processes): "
+        print(f"the client's share per submission (2-worker run, {_processes(default)}): "
               f"{share(default):.3f} s = {share(default) / cost['worker']:.1%} of a worker's "
               f"{cost['worker']:.2f} s (recording {1 / rates[default]:.3f} s, submitting and fetching "
               f"{cost['scheduler']:.3f} s); with 1 recording process {share(1):.3f} s")
         for k in counts:
-            print(f"one client with {k} recording process{'es' if k > 1 else ''} keeps up with "
+            print(f"one client with {_processes(k)} keeps up with "
                   f"{cost['worker'] / share(k):.0f} workers ({3600 / share(k):,.0f} submissions/hour)")
         print(f"projection for 100 workers (from the 2-worker run): workers alone "
-              f"{100 * 3600 / cost['worker']:,.0f} submissions/hour; the client ({default} recording processes) "
+              f"{100 * 3600 / cost['worker']:,.0f} submissions/hour; the client ({_processes(default)}) "
               f"records at most {3600 / share(default):,.0f}/hour, so it is the bottleneck beyond "
               f"{cost['worker'] / share(default):.0f} workers")
 

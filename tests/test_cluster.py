@@ -89,7 +89,8 @@ def test_a_worker_killed_mid_batch_changes_nothing(tmp_path, cluster):
     killed = {}
     killer = threading.Thread(target=_kill_a_busy_worker, args=(cluster, "worker-0", killed))
     killer.start()
-    executor = DaskCluster(cluster.address, retries=1)
+    # Two recording processes, as a class of 20 or more gets by default on 2 cores.
+    executor = DaskCluster(cluster.address, retries=1, recorders=2)
     try:
         report = grade_class(remote, ASSIGNMENT, options=GradingOptions(progress=False, sandbox=SANDBOX),
                              executor=executor)

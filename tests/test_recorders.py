@@ -12,6 +12,7 @@ import signal
 import pytest
 from grading_helpers import ASSIGNMENT, SANDBOX, make_course, submit_example
 
+from autograder.cluster.dask_executor import DaskCluster
 from autograder.cluster.recorders import Recorders
 from autograder.cluster.scratch_course import GradedSubmission, graded_files, read_tree, tree_digest
 from autograder.grading.autograde import autograde, generate_feedback
@@ -101,3 +102,15 @@ def test_a_result_for_other_files_is_refused_not_recorded(graded, tmp_path):
     assert reasons["reference"] is None and reasons["bug_softmax_axis0"] is None, reasons
     assert "the worker graded other files" in reasons["blank"] and "grade it again" in reasons["blank"], reasons
     assert "blank" not in {row["student"] for row in _gradebook(course)}
+
+
+def test_a_batch_gets_a_recording_process_per_ten_submissions_unless_told_how_many():
+    cores = min(4, os.cpu_count() or 1)
+    default = DaskCluster("tcp://127.0.0.1:8786")  # not connected: nothing is sent
+    # A process costs what recording about 10 results here does: a late student or two are recorded here.
+    assert [default.recorders_for(n) for n in (1, 9, 10, 20)] == [1, 1, 1, min(2, cores)]
+    assert default.recorders_for(1000) == cores
+    told = DaskCluster("tcp://127.0.0.1:8786", recorders=3)
+    assert [told.recorders_for(n) for n in (1, 2, 40)] == [1, 2, 3]
+    with pytest.raises(ValueError, match="at least 1"):
+        DaskCluster("tcp://127.0.0.1:8786", recorders=0)

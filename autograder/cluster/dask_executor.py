@@ -37,6 +37,10 @@ CONNECT_TIMEOUT_SECONDS = 10
 WORKERS_TIMEOUT_SECONDS = 60
 # Each recording process holds about 120 MiB, and on SQLite they share one write lock;
 # --recorders gives more, for a client of many cores and a database server.
+# A recording process takes about 1.5 CPU-s to start (nbgrader's imports), the
+# time the client takes to record about 10 results itself: by default a batch
+# gets one process per 10 submissions.
+RESULTS_PER_DEFAULT_RECORDER = 10
 MAX_DEFAULT_RECORDERS = 4
 
 
@@ -97,8 +101,10 @@ class DaskCluster(GradingExecutor):
         handled by the scheduler, which reschedules its tasks).
     recorders : int, optional
         Processes of this machine recording results into the gradebook at
-        once (:class:`~autograder.cluster.recorders.Recorders`); default: its
-        cores, at most :data:`MAX_DEFAULT_RECORDERS`.
+        once (:class:`~autograder.cluster.recorders.Recorders`), at most one
+        per submission. Default: its cores, at most
+        :data:`MAX_DEFAULT_RECORDERS`, and one per
+        :data:`RESULTS_PER_DEFAULT_RECORDER` submissions of the batch.
 
     Attributes
     ----------
@@ -117,7 +123,7 @@ class DaskCluster(GradingExecutor):
             raise ValueError(f"recorders must be at least 1, not {recorders}")
         self.address = address or client.scheduler.address
         self.retries = retries
-        self.recorders = recorders or self.default_recorders()
+        self.recorders = recorders
         self.timings = []
         self._client, self._owned = client, client is None
         self._checked = False
@@ -127,6 +133,12 @@ class DaskCluster(GradingExecutor):
     def default_recorders():
         """Recording processes when none are asked for: this machine's cores, at most :data:`MAX_DEFAULT_RECORDERS`."""
         return min(MAX_DEFAULT_RECORDERS, os.cpu_count() or 1)
+
+    def recorders_for(self, submissions):
+        """How many processes record a batch of ``submissions`` (1: the client's own)."""
+        if self.recorders:
+            return max(1, min(self.recorders, submissions))
+        return max(1, min(self.default_recorders(), submissions // RESULTS_PER_DEFAULT_RECORDER))
 
     def _connect(self):
         """A client whose cluster has workers that can grade (checked once)."""
@@ -171,7 +183,7 @@ class DaskCluster(GradingExecutor):
             self._client, self._checked = self._connect(), True
         client = self._client
         # Started first: the recording processes import nbgrader while the workers grade.
-        with Recorders(max(1, min(self.recorders, len(batch.students)))) as recorders:
+        with Recorders(self.recorders_for(len(batch.students))) as recorders:
             root = Path(batch.root)
             bundle = pack_course(root, batch.assignment)
             on_worker = _without_gradebook(batch.overrides)

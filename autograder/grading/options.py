@@ -31,7 +31,7 @@ class GradingOptions:
     recorders: Optional[int] = None
     """On a cluster, processes of this machine writing its results into the gradebook at once.
 
-    Default: the cores, at most 4."""
+    Default: one per 10 submissions, at most the cores or 4."""
     force: bool = False
     """Regrade submissions already graded from the same files."""
     limits: dict = field(default_factory=dict)
