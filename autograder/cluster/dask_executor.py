@@ -35,12 +35,12 @@ from autograder.sandbox.kernel import bwrap_available
 
 CONNECT_TIMEOUT_SECONDS = 10
 WORKERS_TIMEOUT_SECONDS = 60
-# Each recording process holds about 120 MiB, and on SQLite they share one write lock;
-# --recorders gives more, for a client of many cores and a database server.
 # A recording process takes about 1.5 CPU-s to start (nbgrader's imports), the
 # time the client takes to record about 10 results itself: by default a batch
 # gets one process per 10 submissions.
 RESULTS_PER_DEFAULT_RECORDER = 10
+# Each recording process holds about 120 MiB, and on SQLite they share one write lock;
+# --recorders gives more, for a client of many cores and a database server.
 MAX_DEFAULT_RECORDERS = 4
 
 
